@@ -1,0 +1,30 @@
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+import { workerTestMiniflareOptions } from "./test/support/worker-pool-options.ts";
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // Runtime code runs inside workerd, the same runtime as production.
+        plugins: [cloudflareTest(({ inject }) => workerTestMiniflareOptions(inject("devIssuer")))],
+        test: {
+          name: "worker",
+          include: ["test/worker/**/*.test.ts"],
+          globalSetup: ["./test/support/issuer-global-setup.ts"],
+        },
+      },
+      {
+        // Deploy-time code, scripts and end-to-end tests that drive workerd from outside.
+        test: {
+          name: "node",
+          environment: "node",
+          include: ["test/infra/**/*.test.ts", "test/e2e/**/*.test.ts", "test/scripts/**/*.test.ts"],
+          globalSetup: ["./test/support/issuer-global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});

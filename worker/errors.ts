@@ -1,0 +1,47 @@
+/**
+ * Every failure the worker can translate to the wire carries a stable `code`.
+ * Callers switch on `code`, never on message text. Messages are for logs and
+ * never contain tokens, secrets or upstream bodies.
+ */
+export type AuthgentErrorCode =
+  // configuration (→ 503, names the variable)
+  | "ERR_CONFIG"
+  // request shape (→ 400)
+  | "ERR_AUTH_REQUEST_INVALID"
+  // no credentials (→ 401 without error=)
+  | "ERR_TOKEN_MISSING"
+  // credentials presented but unacceptable (→ 401 error="invalid_token")
+  | "ERR_TOKEN_MALFORMED"
+  | "ERR_TOKEN_TOO_LARGE"
+  | "ERR_TOKEN_UNSUPPORTED"
+  | "ERR_TOKEN_SIGNATURE"
+  | "ERR_TOKEN_KEY_UNKNOWN"
+  | "ERR_TOKEN_EXPIRED"
+  | "ERR_TOKEN_NOT_YET_VALID"
+  | "ERR_TOKEN_CLAIM_INVALID"
+  // verification impossible right now: no usable key (→ 503 + Retry-After)
+  | "ERR_JWKS_UNAVAILABLE"
+  // authenticated but not allowed (→ 403 error="insufficient_scope")
+  | "ERR_INSUFFICIENT_SCOPE"
+  // per-user limit (→ 429 + Retry-After)
+  | "ERR_RATE_LIMITED";
+
+export abstract class AuthgentError extends Error {
+  abstract readonly code: AuthgentErrorCode;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A worker var is missing or malformed. */
+export class ConfigError extends AuthgentError {
+  readonly code = "ERR_CONFIG";
+  constructor(
+    /** The offending variable, e.g. `AUTHGENT_ISSUER`. */
+    readonly variable: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,93 @@
+import type { WorkerConfig } from "../config.ts";
+import { AuthgentError } from "../errors.ts";
+import {
+  InsufficientScopeError,
+  InvalidTokenError,
+  JwksUnavailableError,
+  RateLimitedError,
+} from "../auth/errors.ts";
+
+/**
+ * The one place internal errors become HTTP responses. Internal messages stay
+ * in logs; clients get RFC 6750 codes and generic descriptions.
+ *
+ * `config` is null when the configuration itself is broken (no metadata URL
+ * can be advertised then).
+ */
+export function errorResponse(error: unknown, config: WorkerConfig | null): Response {
+  if (!(error instanceof AuthgentError)) {
+    console.error("unexpected error", error);
+    return jsonError(500, "server_error", "Internal error.");
+  }
+  const metadata = config ? `resource_metadata="${config.resourceMetadataUrl}"` : undefined;
+  switch (error.code) {
+    case "ERR_CONFIG":
+      console.error(`configuration error: ${error.message}`);
+      return jsonError(503, "server_misconfigured", error.message, { "retry-after": "60" });
+    case "ERR_AUTH_REQUEST_INVALID":
+      return jsonError(400, "invalid_request", error.message, {
+        "www-authenticate": challenge(['error="invalid_request"', metadata]),
+      });
+    case "ERR_TOKEN_MISSING":
+      // RFC 6750 §3.1: no error code when the request carried no credentials.
+      return jsonError(401, "unauthorized", "Authorization required.", {
+        "www-authenticate": challenge([metadata]),
+      });
+    case "ERR_TOKEN_MALFORMED":
+    case "ERR_TOKEN_TOO_LARGE":
+    case "ERR_TOKEN_UNSUPPORTED":
+    case "ERR_TOKEN_SIGNATURE":
+    case "ERR_TOKEN_KEY_UNKNOWN":
+    case "ERR_TOKEN_EXPIRED":
+    case "ERR_TOKEN_NOT_YET_VALID":
+    case "ERR_TOKEN_CLAIM_INVALID": {
+      const description = publicTokenDescription(error as InvalidTokenError);
+      return jsonError(401, "invalid_token", description, {
+        "www-authenticate": challenge(['error="invalid_token"', `error_description="${description}"`, metadata]),
+      });
+    }
+    case "ERR_JWKS_UNAVAILABLE":
+      console.warn(`jwks unavailable: ${error.message}`);
+      return jsonError(503, "temporarily_unavailable", "Token verification keys are unavailable; retry later.", {
+        "retry-after": String((error as JwksUnavailableError).retryAfterSeconds),
+      });
+    case "ERR_INSUFFICIENT_SCOPE": {
+      const scope = (error as InsufficientScopeError).requiredScope;
+      return jsonError(403, "insufficient_scope", `This operation requires scope "${scope}".`, {
+        "www-authenticate": challenge(['error="insufficient_scope"', `scope="${scope}"`, metadata]),
+      });
+    }
+    case "ERR_RATE_LIMITED":
+      return jsonError(429, "rate_limited", "Too many requests.", {
+        "retry-after": String((error as RateLimitedError).retryAfterSeconds),
+      });
+  }
+}
+
+/** Descriptions a client may see: they name the failed check, never token content. */
+function publicTokenDescription(error: InvalidTokenError): string {
+  switch (error.code) {
+    case "ERR_TOKEN_EXPIRED":
+      return "The access token expired";
+    case "ERR_TOKEN_NOT_YET_VALID":
+      return "The access token is not yet valid";
+    case "ERR_TOKEN_CLAIM_INVALID":
+      return error.claim ? `The access token ${error.claim} claim is invalid` : "The access token claims are invalid";
+    case "ERR_TOKEN_TOO_LARGE":
+      return "The access token is too large";
+    default:
+      return "The access token is invalid";
+  }
+}
+
+function challenge(params: readonly (string | undefined)[]): string {
+  const present = params.filter((p): p is string => p !== undefined);
+  return present.length ? `Bearer ${present.join(", ")}` : "Bearer";
+}
+
+function jsonError(status: number, error: string, description: string, headers: Record<string, string> = {}): Response {
+  return Response.json(
+    { error, error_description: description },
+    { status, headers: { "cache-control": "no-store", ...headers } },
+  );
+}

@@ -18,8 +18,13 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type Cr
 
 export type IssuerAlg = "ES256" | "RS256" | "EdDSA";
 
-/** How the tenant's JWKS endpoint misbehaves; `ok` is a healthy Authgent. */
-export type JwksMode = "ok" | "error500" | "html" | "oversized" | "hang" | "down";
+/**
+ * How the tenant's JWKS endpoint misbehaves; `ok` is a healthy Authgent.
+ * `oversized` declares its 2 MiB size in `content-length`; `oversized-chunked`
+ * streams the same body chunked, without a length, so a client's streaming
+ * size cap is what has to stop it.
+ */
+export type JwksMode = "ok" | "error500" | "html" | "oversized" | "oversized-chunked" | "hang" | "down";
 
 export interface MintOptions {
   /** Extra or overriding claims. `null` deletes a default claim. */
@@ -46,6 +51,8 @@ interface SigningKey {
 
 class Tenant {
   keys: SigningKey[] = [];
+  /** Public keys published without a private half here (e.g. crafted by a test); `rotate` retires them too. */
+  foreignJwks: JWK[] = [];
   mode: JwksMode = "ok";
   latencyMs = 0;
   /** Whether the RFC 8414 metadata document is served (else clients fall back to /.well-known/jwks.json). */
@@ -72,7 +79,13 @@ class Tenant {
   async rotate(alg: IssuerAlg = "ES256"): Promise<SigningKey> {
     const key = await this.addKey(alg);
     this.keys = [key];
+    this.foreignJwks = [];
     return key;
+  }
+
+  /** Every published public key: the tenant's own, then foreign ones. */
+  publicJwks(): JWK[] {
+    return [...this.keys.map((k) => k.publicJwk), ...this.foreignJwks];
   }
 
   async mint(audience: string | string[], options: MintOptions = {}): Promise<string> {
@@ -197,7 +210,7 @@ export async function startLocalIssuer(options: StartLocalIssuerOptions = {}): P
     if (tenant.latencyMs > 0) await new Promise((r) => setTimeout(r, tenant.latencyMs));
     switch (tenant.mode) {
       case "ok":
-        return json(res, 200, { keys: tenant.keys.map((k) => k.publicJwk) });
+        return json(res, 200, { keys: tenant.publicJwks() });
       case "error500":
         return json(res, 500, { error: "internal" });
       case "html":
@@ -206,7 +219,17 @@ export async function startLocalIssuer(options: StartLocalIssuerOptions = {}): P
       case "oversized": {
         const pad = "x".repeat(OVERSIZED_BYTES);
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ keys: tenant.keys.map((k) => k.publicJwk), pad }));
+        res.end(JSON.stringify({ keys: tenant.publicJwks(), pad }));
+        return;
+      }
+      case "oversized-chunked": {
+        res.writeHead(200, { "content-type": "application/json" });
+        const chunk = "x".repeat(64 * 1024);
+        res.write(`{"keys":${JSON.stringify(tenant.publicJwks())},"pad":"`);
+        for (let sent = 0; sent < OVERSIZED_BYTES && !res.destroyed; sent += chunk.length) {
+          if (!res.write(chunk)) await new Promise((r) => res.once("drain", r).once("close", r));
+        }
+        res.end(`"}`);
         return;
       }
       case "hang":
@@ -247,7 +270,16 @@ export async function startLocalIssuer(options: StartLocalIssuerOptions = {}): P
       }
       case "jwks": {
         const tenant = lookup(str("issuer") ?? "dev");
-        return json(res, 200, { keys: tenant.keys.map((k) => k.publicJwk) });
+        return json(res, 200, { keys: tenant.publicJwks() });
+      }
+      case "publish-jwk": {
+        // Publishes a public key whose private half the caller holds, so a test
+        // can sign tokens jose refuses to produce (non-JSON payloads, weak RSA).
+        const tenant = lookup(str("issuer") ?? "dev");
+        const jwk = body.jwk;
+        if (typeof jwk !== "object" || jwk === null || "d" in jwk) return json(res, 400, { error: "jwk must be a public JWK" });
+        tenant.foreignJwks.push(jwk as JWK);
+        return json(res, 200, { kid: (jwk as JWK).kid });
       }
       case "mode": {
         const tenant = lookup(str("issuer") ?? "dev");

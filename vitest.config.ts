@@ -19,7 +19,7 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/infra/**/*.test.ts", "test/e2e/**/*.test.ts", "test/scripts/**/*.test.ts"],
+          include: ["test/infra/**/*.test.ts", "test/e2e/**/*.test.ts", "test/scripts/**/*.test.ts", "test/ci/**/*.test.ts"],
           globalSetup: ["./test/support/issuer-global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -24,7 +24,18 @@ export type AuthgentErrorCode =
   // authenticated but not allowed (→ 403 error="insufficient_scope")
   | "ERR_INSUFFICIENT_SCOPE"
   // per-user limit (→ 429 + Retry-After)
-  | "ERR_RATE_LIMITED";
+  | "ERR_RATE_LIMITED"
+  // HTTP transport (worker/http/errors.ts)
+  | "ERR_NOT_FOUND"
+  | "ERR_METHOD_NOT_ALLOWED"
+  | "ERR_ORIGIN_FORBIDDEN"
+  | "ERR_BODY_TOO_LARGE"
+  | "ERR_UNSUPPORTED_MEDIA_TYPE"
+  // MCP Streamable HTTP transport (worker/mcp/errors.ts)
+  | "ERR_MCP_INVALID_MESSAGE"
+  | "ERR_MCP_PROTOCOL_VERSION"
+  | "ERR_MCP_SESSION_REQUIRED"
+  | "ERR_MCP_SESSION_NOT_FOUND";
 
 export abstract class AuthgentError extends Error {
   abstract readonly code: AuthgentErrorCode;

@@ -6,6 +6,14 @@ import {
   JwksUnavailableError,
   RateLimitedError,
 } from "../auth/errors.ts";
+import { InvalidMessageError } from "../mcp/errors.ts";
+import { MethodNotAllowedError } from "./errors.ts";
+
+/**
+ * JSON-RPC error code for transport-level failures that have no JSON-RPC
+ * meaning (the MCP SDK's server uses the same implementation-defined code).
+ */
+const TRANSPORT_ERROR = -32000;
 
 /**
  * The one place internal errors become HTTP responses. Internal messages stay
@@ -61,6 +69,33 @@ export function errorResponse(error: unknown, config: WorkerConfig | null): Resp
       return jsonError(429, "rate_limited", "Too many requests.", {
         "retry-after": String((error as RateLimitedError).retryAfterSeconds),
       });
+    case "ERR_NOT_FOUND":
+      return jsonError(404, "not_found", "No such resource.");
+    case "ERR_METHOD_NOT_ALLOWED":
+      // RFC 9110 §15.5.6: a 405 lists what is allowed.
+      return jsonError(405, "method_not_allowed", "Method not allowed.", {
+        allow: (error as MethodNotAllowedError).allow.join(", "),
+      });
+    // MCP transport failures answer with a JSON-RPC error whose id is null
+    // (JSON-RPC 2.0 §5: the request could not be identified), as the MCP
+    // SDK's own server does, so JSON-RPC clients can surface the message.
+    case "ERR_ORIGIN_FORBIDDEN":
+      return jsonRpcError(403, TRANSPORT_ERROR, "Forbidden: Origin not allowed.");
+    case "ERR_BODY_TOO_LARGE":
+      return jsonRpcError(413, TRANSPORT_ERROR, `Payload Too Large: ${error.message}.`);
+    case "ERR_UNSUPPORTED_MEDIA_TYPE":
+      return jsonRpcError(415, TRANSPORT_ERROR, "Unsupported Media Type: Content-Type must be application/json.");
+    case "ERR_MCP_INVALID_MESSAGE": {
+      const invalid = error as InvalidMessageError;
+      return jsonRpcError(400, invalid.jsonRpcCode, invalid.message, invalid.id);
+    }
+    case "ERR_MCP_PROTOCOL_VERSION":
+      return jsonRpcError(400, TRANSPORT_ERROR, `Bad Request: ${error.message}.`);
+    case "ERR_MCP_SESSION_REQUIRED":
+      return jsonRpcError(400, TRANSPORT_ERROR, `Bad Request: ${error.message}.`);
+    case "ERR_MCP_SESSION_NOT_FOUND":
+      // MCP "Session Management" §4: 404 tells the client to initialize a new session.
+      return jsonRpcError(404, TRANSPORT_ERROR, "Session not found.");
   }
 }
 
@@ -89,5 +124,12 @@ function jsonError(status: number, error: string, description: string, headers: 
   return Response.json(
     { error, error_description: description },
     { status, headers: { "cache-control": "no-store", ...headers } },
+  );
+}
+
+function jsonRpcError(status: number, code: number, message: string, id: string | number | null = null): Response {
+  return Response.json(
+    { jsonrpc: "2.0", id, error: { code, message } },
+    { status, headers: { "cache-control": "no-store" } },
   );
 }

@@ -1,5 +1,9 @@
 import type { WorkerConfig } from "../config.ts";
+import { createJwksKeyResolver } from "../jwks/key-store.ts";
+import { resolveJwksTuning, type JwksTuning } from "../jwks/options.ts";
+import { extractBearerToken } from "./bearer.ts";
 import type { Principal } from "./principal.ts";
+import { verifyAccessToken } from "./verify-token.ts";
 
 /** Injected I/O, so tests need no timers and no network. */
 export interface AuthDeps {
@@ -9,6 +13,13 @@ export interface AuthDeps {
   readonly cache?: Cache | null;
   /** Current time, milliseconds since the epoch. @default Date.now */
   readonly now?: () => number;
+  /**
+   * `ExecutionContext.waitUntil`, so stale-key refreshes and cache writes run
+   * after the response instead of delaying it. @default undefined (awaited inline)
+   */
+  readonly waitUntil?: (promise: Promise<unknown>) => void;
+  /** JWKS timeouts, size cap, cooldown and staleness; see `JwksTuning` for defaults. */
+  readonly jwks?: JwksTuning;
 }
 
 /**
@@ -17,8 +28,22 @@ export interface AuthDeps {
  * Throws the errors in `./errors.ts`; never resolves for a bad token.
  */
 export async function authenticate(request: Request, config: WorkerConfig, deps: AuthDeps = {}): Promise<Principal> {
-  void request;
-  void config;
-  void deps;
-  throw new Error("not implemented yet");
+  const token = extractBearerToken(request.headers);
+  const now = deps.now ?? Date.now;
+  const getKey = createJwksKeyResolver({
+    ...resolveJwksTuning(deps.jwks),
+    issuer: config.issuer,
+    ttlSeconds: config.jwksCacheTtlSeconds,
+    algorithms: config.algorithms,
+    // Wrapped: workerd's fetch must not be called detached from globalThis.
+    fetch: deps.fetch ?? ((input, init) => fetch(input, init)),
+    cache: deps.cache === undefined ? defaultCache() : deps.cache,
+    now,
+    waitUntil: deps.waitUntil,
+  });
+  return verifyAccessToken(token, getKey, config, now() / 1000);
+}
+
+function defaultCache(): Cache | null {
+  return typeof caches === "undefined" ? null : caches.default;
 }

@@ -1,0 +1,65 @@
+/**
+ * Every MCP server of a stack, sharing one bundle per worker source.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { DeployBundle } from "../bundles.ts";
+import type { MigrationTagReader } from "../cloudflare-api.ts";
+import type { FleetConfig } from "../config.ts";
+import { checkLedger, DURABLE_OBJECT_MIGRATIONS, type MigrationLedger } from "../migrations.ts";
+import { McpWorker, type McpWorkerArgs } from "./mcp-worker.ts";
+
+/** Pulumi type token of the component. */
+export const MCP_FLEET_TYPE = "authgent-edge:index:McpFleet";
+
+export interface McpFleetArgs {
+  readonly config: FleetConfig;
+  /** Bundles by worker source (`buildBundles`). */
+  readonly bundles: ReadonlyMap<string, DeployBundle>;
+  readonly migrationTags: MigrationTagReader;
+  /** @default DURABLE_OBJECT_MIGRATIONS from worker/bindings.ts */
+  readonly ledger?: MigrationLedger;
+  /** Escape hatch applied to every server's script args. @default identity */
+  readonly transformScript?: McpWorkerArgs["transformScript"];
+}
+
+/** What each server exports. */
+export interface ServerOutputs {
+  readonly scriptName: pulumi.Output<string>;
+  readonly url: pulumi.Output<string>;
+  readonly prmUrl: pulumi.Output<string>;
+}
+
+export class McpFleet extends pulumi.ComponentResource {
+  readonly workers: ReadonlyMap<string, McpWorker>;
+  readonly servers: Readonly<Record<string, ServerOutputs>>;
+
+  constructor(name: string, args: McpFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(MCP_FLEET_TYPE, name, {}, opts);
+    const ledger = args.ledger ?? DURABLE_OBJECT_MIGRATIONS;
+    checkLedger(ledger);
+
+    const workers = new Map<string, McpWorker>();
+    const servers: Record<string, ServerOutputs> = {};
+    for (const server of args.config.servers) {
+      const bundle = args.bundles.get(server.source);
+      if (!bundle) throw new Error(`no bundle for worker source ${server.source} (server ${server.name})`);
+      const worker = new McpWorker(
+        server.name,
+        {
+          accountId: args.config.accountId,
+          server,
+          bundle,
+          migrationTags: args.migrationTags,
+          ledger,
+          ...(args.transformScript ? { transformScript: args.transformScript } : {}),
+        },
+        { parent: this },
+      );
+      workers.set(server.name, worker);
+      servers[server.name] = { scriptName: worker.scriptName, url: worker.url, prmUrl: worker.prmUrl };
+    }
+    this.workers = workers;
+    this.servers = servers;
+    this.registerOutputs({ servers });
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * One MCP server on Cloudflare Workers: the script with its bindings and
+ * Durable Object migrations, its custom domain, zone routes and workers.dev
+ * switch.
+ */
+import * as cloudflare from "@pulumi/cloudflare";
+import * as pulumi from "@pulumi/pulumi";
+import { DURABLE_OBJECT_MIGRATIONS, MAIN_MODULE } from "../../worker/bindings.ts";
+import { resourceMetadataUrl } from "../../worker/config.ts";
+import type { DeployBundle } from "../bundles.ts";
+import type { MigrationTagReader } from "../cloudflare-api.ts";
+import type { ServerConfig } from "../config.ts";
+import { pendingMigrations, type MigrationLedger } from "../migrations.ts";
+import { scriptBindings } from "../worker-bindings.ts";
+
+/** Pulumi type token of the component. */
+export const MCP_WORKER_TYPE = "authgent-edge:index:McpWorker";
+
+export interface McpWorkerArgs {
+  /** Cloudflare account id. */
+  readonly accountId: string;
+  /** The server, validated and defaulted by `parseStackConfig`. */
+  readonly server: ServerConfig;
+  /** The bundle of `server.source`. */
+  readonly bundle: DeployBundle;
+  /** Reads the script's deployed migration tag (one script, one request). */
+  readonly migrationTags: MigrationTagReader;
+  /** Durable Object migrations, oldest first. @default DURABLE_OBJECT_MIGRATIONS from worker/bindings.ts */
+  readonly ledger?: MigrationLedger;
+  /**
+   * Escape hatch: adjust the script's args before creation (e.g. `limits`,
+   * `placement`, `tailConsumers`) instead of growing these args.
+   * @default identity
+   */
+  readonly transformScript?: (args: cloudflare.WorkersScriptArgs) => cloudflare.WorkersScriptArgs;
+}
+
+export class McpWorker extends pulumi.ComponentResource {
+  /** The worker script name. */
+  readonly scriptName: pulumi.Output<string>;
+  /** Public URL of the MCP server (its RFC 9728 `resource`, i.e. the audience). */
+  readonly url: pulumi.Output<string>;
+  /** RFC 9728 §3.1 Protected Resource Metadata URL. */
+  readonly prmUrl: pulumi.Output<string>;
+  readonly script: cloudflare.WorkersScript;
+  readonly subdomain: cloudflare.WorkersScriptSubdomain;
+  readonly customDomain?: cloudflare.WorkersCustomDomain;
+  readonly routes: readonly cloudflare.WorkersRoute[];
+
+  constructor(name: string, args: McpWorkerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(MCP_WORKER_TYPE, name, {}, opts);
+    const { server } = args;
+    this.script = this.createScript(name, args);
+    this.subdomain = this.createSubdomain(name, args);
+    const domain = this.createCustomDomain(name, args);
+    if (domain) this.customDomain = domain;
+    this.routes = this.createRoutes(name, server);
+
+    this.scriptName = this.script.scriptName;
+    this.url = pulumi.output(server.audience);
+    this.prmUrl = pulumi.output(resourceMetadataUrl(server.audience));
+    this.registerOutputs({
+      scriptName: this.scriptName,
+      url: this.url,
+      prmUrl: this.prmUrl,
+      customDomain: server.customDomain?.hostname ?? null,
+      workersDev: server.workersDev,
+    });
+  }
+
+  private createScript(name: string, args: McpWorkerArgs): cloudflare.WorkersScript {
+    const { server } = args;
+    const ledger = args.ledger ?? DURABLE_OBJECT_MIGRATIONS;
+    const migrations = pulumi
+      .output(args.migrationTags.currentTag(args.accountId, server.name))
+      .apply((tag) => pendingMigrations(ledger, tag, server.name));
+    const scriptArgs: cloudflare.WorkersScriptArgs = {
+      accountId: args.accountId,
+      scriptName: server.name,
+      mainModule: MAIN_MODULE,
+      contentFile: args.bundle.contentFile,
+      contentSha256: args.bundle.sha256,
+      compatibilityDate: server.compatibilityDate,
+      compatibilityFlags: [...server.compatibilityFlags],
+      bindings: scriptBindings(server),
+      migrations,
+      observability: { enabled: true, headSamplingRate: server.observabilitySampleRate },
+      ...(server.keepBindings.length > 0 ? { keepBindings: [...server.keepBindings] } : {}),
+    };
+    const final = args.transformScript ? args.transformScript({ ...scriptArgs }) : scriptArgs;
+    return new cloudflare.WorkersScript(`${name}-script`, final, { parent: this });
+  }
+
+  /** Always declared, so "off" is enforced rather than left to the account default. */
+  private createSubdomain(name: string, args: McpWorkerArgs): cloudflare.WorkersScriptSubdomain {
+    return new cloudflare.WorkersScriptSubdomain(
+      `${name}-subdomain`,
+      {
+        accountId: args.accountId,
+        scriptName: this.script.scriptName,
+        enabled: args.server.workersDev,
+        // Preview URLs would expose every uploaded version, not just the deployed one.
+        previewsEnabled: false,
+      },
+      { parent: this },
+    );
+  }
+
+  private createCustomDomain(name: string, args: McpWorkerArgs): cloudflare.WorkersCustomDomain | undefined {
+    const domain = args.server.customDomain;
+    if (!domain) return undefined;
+    return new cloudflare.WorkersCustomDomain(
+      `${name}-domain`,
+      {
+        accountId: args.accountId,
+        hostname: domain.hostname,
+        service: this.script.scriptName,
+        ...(domain.zoneId ? { zoneId: domain.zoneId } : { zoneName: domain.zoneName }),
+      },
+      // A hostname can be attached once: replacing must detach the old one first.
+      { parent: this, deleteBeforeReplace: true },
+    );
+  }
+
+  private createRoutes(name: string, server: ServerConfig): cloudflare.WorkersRoute[] {
+    return server.routes.map(
+      (route) =>
+        new cloudflare.WorkersRoute(
+          `${name}-route-${routeSlug(route.pattern)}`,
+          { zoneId: route.zoneId, pattern: route.pattern, script: this.script.scriptName },
+          { parent: this, deleteBeforeReplace: true },
+        ),
+    );
+  }
+}
+
+/** Names routes by pattern, so reordering the list does not replace them. */
+export function routeSlug(pattern: string): string {
+  return pattern
+    .toLowerCase()
+    .replace(/\*/g, "star")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "");
+}

@@ -1,0 +1,365 @@
+/**
+ * The stack's config → a validated, fully defaulted `FleetConfig`.
+ *
+ * Every default is applied here (`SERVER_DEFAULTS`), every failure names the
+ * key and the fix, and all problems are reported at once, before any
+ * resource exists. Used by the Pulumi program, `npm run plan`, `npm start
+ * --stack` and the tests alike (readers in `config-source.ts`).
+ */
+import type { z } from "zod";
+import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, MCP_AGENT, RATE_LIMITER, SCOPES, WORKER_VARS, type WorkerVarName } from "../worker/bindings.ts";
+import { parseWorkerConfig, type SupportedAlgorithm } from "../worker/config.ts";
+import { ConfigError } from "../worker/errors.ts";
+import {
+  stackConfigSchema,
+  type KeepableBindingType,
+  type RawServer,
+  type RawServerSettings,
+  type RawStackConfig,
+} from "./config-schema.ts";
+import { SecretValue } from "./secret-value.ts";
+import { listDefault, numericDefault, VAR_CONFIG_KEYS, workerVarValues } from "./worker-vars.ts";
+
+/** The Pulumi project name; stack config keys are `authgent-edge:<key>`. */
+export const PROJECT = "authgent-edge";
+
+/** Default worker entry point (relative to the repository root). */
+export const DEFAULT_WORKER_SOURCE = "worker/index.ts";
+
+/** Defaults for every per-server setting, in one place. */
+export const SERVER_DEFAULTS = {
+  jwksCacheTtl: numericDefault("JWKS_CACHE_TTL"),
+  rateLimitPerMinute: numericDefault("RATE_LIMIT_PER_MINUTE"),
+  allowedOrigins: listDefault("ALLOWED_ORIGINS"),
+  algorithms: listDefault("JWT_ALGORITHMS") as SupportedAlgorithm[],
+  clockTolerance: numericDefault("CLOCK_TOLERANCE"),
+  maxTokenLifetime: numericDefault("MAX_TOKEN_LIFETIME"),
+  resourceName: WORKER_VARS.RESOURCE_NAME.default,
+  scopes: Object.values(SCOPES) as string[],
+  compatibilityDate: COMPATIBILITY_DATE,
+  compatibilityFlags: [...COMPATIBILITY_FLAGS],
+  workersDev: false,
+  keepBindings: [] as KeepableBindingType[],
+  observabilitySampleRate: 1,
+} as const;
+
+/** Where a Workers custom domain points. */
+export interface CustomDomainConfig {
+  readonly hostname: string;
+  readonly zoneId?: string;
+  readonly zoneName?: string;
+}
+
+export interface RouteConfig {
+  readonly pattern: string;
+  readonly zoneId: string;
+}
+
+/** One MCP server, every default applied. */
+export interface ServerConfig {
+  /** Worker script name and resource name prefix. */
+  readonly name: string;
+  readonly audience: string;
+  readonly issuer: string;
+  /** Worker entry point relative to the repository root. */
+  readonly source: string;
+  readonly customDomain?: CustomDomainConfig;
+  readonly routes: readonly RouteConfig[];
+  readonly workersDev: boolean;
+  /** Every worker var as deployed (defaults written out, so the deploy is explicit). */
+  readonly vars: Readonly<Record<WorkerVarName, string>>;
+  readonly rateLimit: { readonly namespaceId: string; readonly limit: number; readonly periodSeconds: number };
+  readonly scopes: readonly string[];
+  readonly compatibilityDate: string;
+  readonly compatibilityFlags: readonly string[];
+  readonly keepBindings: readonly KeepableBindingType[];
+  readonly observabilitySampleRate: number;
+  /** Secret bindings by name, sorted; values only leave through `SecretValue.reveal()`. */
+  readonly secrets: ReadonlyMap<string, SecretValue>;
+}
+
+export interface FleetConfig<A = unknown> {
+  readonly stack: string;
+  readonly accountId: string;
+  readonly servers: readonly ServerConfig[];
+  /** The parsed `authgent:` block (issue 4), when the stack has one. */
+  readonly authgent?: A;
+}
+
+/** Raw config as read from Pulumi or a stack file (see `config-source.ts`). */
+export interface StackConfigInput {
+  readonly stack: string;
+  /** Values keyed without the `authgent-edge:` namespace, structured values already decoded. */
+  readonly values: Readonly<Record<string, unknown>>;
+  /**
+   * Paths under `secrets` whose values are stored unencrypted (e.g.
+   * "secrets.my-server.API_KEY"), as far as the reader can tell.
+   */
+  readonly plaintextSecretPaths: readonly string[];
+}
+
+export interface ConfigIssue {
+  /** Key path like "servers[1].audience". */
+  readonly path: string;
+  /** Completes "<path> …", e.g. "must be an https URL without a trailing slash". */
+  readonly message: string;
+}
+
+/**
+ * Issue 4 hook: validates the optional `authgent:` block and tells the fleet
+ * which issuer it deploys. Registered in `config-plugins.ts`.
+ */
+export interface AuthgentConfigPlugin<A> {
+  readonly schema: z.ZodType<A>;
+  /** Public issuer URL of the deployed Authgent; servers without `issuer` default to it. */
+  issuerOf(config: A): string;
+  /** Cross-checks against the resolved servers (issuer mismatch, http in production, …). */
+  check?(config: A, servers: readonly ServerConfig[], stack: string): ConfigIssue[];
+}
+
+export class StackConfigError extends Error {
+  readonly code = "ERR_STACK_CONFIG";
+  constructor(
+    readonly stackName: string,
+    readonly issues: readonly ConfigIssue[],
+  ) {
+    super(
+      `Stack "${stackName}" config is invalid (keys under ${PROJECT}: in Pulumi.${stackName}.yaml):\n` +
+        issues.map((issue) => `  - ${issue.path} ${issue.message}`).join("\n"),
+    );
+    this.name = "StackConfigError";
+  }
+}
+
+export interface ParseStackConfigOptions<A> {
+  /** Validates the `authgent:` block; without it such a block is an error. */
+  readonly authgent?: AuthgentConfigPlugin<A>;
+}
+
+/** Validates and resolves a stack's config. Throws `StackConfigError` listing every problem. */
+export function parseStackConfig<A = unknown>(input: StackConfigInput, options: ParseStackConfigOptions<A> = {}): FleetConfig<A> {
+  // reportInput lets us tell "missing" from "wrong"; inputs are never printed (they may be secrets).
+  const parsed = stackConfigSchema.safeParse(input.values, { reportInput: true });
+  if (!parsed.success) throw new StackConfigError(input.stack, formatZodIssues(parsed.error.issues));
+  const raw = parsed.data;
+  const issues: ConfigIssue[] = [];
+
+  let authgent: A | undefined;
+  let deployedIssuer: string | undefined;
+  if (raw.authgent !== undefined) {
+    if (!options.authgent) {
+      issues.push({ path: "authgent", message: "is not supported by this program: remove the block or upgrade authgent-edge" });
+    } else {
+      const result = options.authgent.schema.safeParse(raw.authgent, { reportInput: true });
+      if (result.success) {
+        authgent = result.data;
+        deployedIssuer = options.authgent.issuerOf(authgent);
+      } else {
+        issues.push(...formatZodIssues(result.error.issues, ["authgent"]));
+      }
+    }
+  }
+
+  const servers = raw.servers.map((server, index) => resolveServer(raw, server, index, deployedIssuer, issues));
+  checkFleet(raw, servers, input, issues);
+  if (authgent !== undefined && options.authgent?.check) issues.push(...options.authgent.check(authgent, servers, input.stack));
+  if (issues.length > 0) throw new StackConfigError(input.stack, issues);
+  return { stack: input.stack, accountId: raw.accountId, servers, ...(authgent === undefined ? {} : { authgent }) };
+}
+
+function resolveServer(raw: RawStackConfig, server: RawServer, index: number, deployedIssuer: string | undefined, issues: ConfigIssue[]): ServerConfig {
+  const at = `servers[${index}]`;
+  const pick = <K extends keyof RawServerSettings>(key: K): RawServerSettings[K] | undefined => server[key] ?? raw.defaults?.[key];
+  const issuer = pick("issuer") ?? deployedIssuer;
+  if (issuer === undefined) {
+    issues.push({ path: `${at}.issuer`, message: "is required: set defaults.issuer (or this server's issuer) to your Authgent URL, or add an authgent: block to deploy one" });
+  }
+  const settings = {
+    issuer: issuer ?? "",
+    audience: server.audience,
+    jwksCacheTtl: pick("jwksCacheTtl") ?? SERVER_DEFAULTS.jwksCacheTtl,
+    rateLimitPerMinute: pick("rateLimitPerMinute") ?? SERVER_DEFAULTS.rateLimitPerMinute,
+    allowedOrigins: pick("allowedOrigins") ?? SERVER_DEFAULTS.allowedOrigins,
+    algorithms: pick("algorithms") ?? SERVER_DEFAULTS.algorithms,
+    clockTolerance: pick("clockTolerance") ?? SERVER_DEFAULTS.clockTolerance,
+    maxTokenLifetime: pick("maxTokenLifetime") ?? SERVER_DEFAULTS.maxTokenLifetime,
+    resourceName: pick("resourceName") ?? SERVER_DEFAULTS.resourceName,
+  };
+  const vars = workerVarValues(settings);
+  if (issuer !== undefined) checkWorkerAccepts(vars, at, server, issues);
+
+  const zoneId = pick("zoneId");
+  const zoneName = pick("zoneName");
+  let customDomain: CustomDomainConfig | undefined;
+  if (server.customDomain !== undefined) {
+    if (zoneId === undefined && zoneName === undefined) {
+      issues.push({ path: `${at}.customDomain`, message: "needs the zone that holds it: set zoneId (or zoneName) on the server or under defaults" });
+    }
+    customDomain = { hostname: server.customDomain, ...(zoneId ? { zoneId } : zoneName ? { zoneName } : {}) };
+  }
+  const routes: RouteConfig[] = [];
+  (server.routes ?? []).forEach((route, r) => {
+    const pattern = typeof route === "string" ? route : route.pattern;
+    const routeZone = (typeof route === "string" ? undefined : route.zoneId) ?? zoneId;
+    if (routeZone === undefined) {
+      issues.push({ path: `${at}.routes[${r}]`, message: "needs a zoneId: set zoneId on the route, the server or under defaults" });
+    }
+    routes.push({ pattern, zoneId: routeZone ?? "" });
+  });
+
+  return {
+    name: server.name,
+    audience: server.audience,
+    issuer: settings.issuer,
+    source: server.source ?? DEFAULT_WORKER_SOURCE,
+    ...(customDomain ? { customDomain } : {}),
+    routes,
+    workersDev: pick("workersDev") ?? SERVER_DEFAULTS.workersDev,
+    vars,
+    rateLimit: {
+      namespaceId: server.rateLimitNamespaceId ?? defaultRateLimitNamespaceId(server.name),
+      limit: settings.rateLimitPerMinute,
+      periodSeconds: RATE_LIMITER.periodSeconds,
+    },
+    scopes: pick("scopes") ?? SERVER_DEFAULTS.scopes,
+    compatibilityDate: pick("compatibilityDate") ?? SERVER_DEFAULTS.compatibilityDate,
+    compatibilityFlags: pick("compatibilityFlags") ?? SERVER_DEFAULTS.compatibilityFlags,
+    keepBindings: pick("keepBindings") ?? SERVER_DEFAULTS.keepBindings,
+    observabilitySampleRate: pick("observabilitySampleRate") ?? SERVER_DEFAULTS.observabilitySampleRate,
+    secrets: resolveSecrets(raw, server, at, issues),
+  };
+}
+
+/** The worker's own parser is the final word on its vars: what deploys is what it accepts. */
+function checkWorkerAccepts(vars: Record<WorkerVarName, string>, at: string, server: RawServer, issues: ConfigIssue[]): void {
+  try {
+    parseWorkerConfig(vars);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    const key = VAR_CONFIG_KEYS[err.variable as WorkerVarName] ?? err.variable;
+    const where = key in server ? `${at}.${key}` : `defaults.${key}`;
+    issues.push({ path: where, message: `is rejected by the worker: ${err.message}` });
+  }
+}
+
+function resolveSecrets(raw: RawStackConfig, server: RawServer, at: string, issues: ConfigIssue[]): ReadonlyMap<string, SecretValue> {
+  const declared = [...new Set(server.secrets ?? [])].sort();
+  const provided = raw.secrets?.[server.name] ?? {};
+  const reserved = new Set<string>([...Object.keys(WORKER_VARS), MCP_AGENT.binding, RATE_LIMITER.binding]);
+  const out = new Map<string, SecretValue>();
+  for (const name of declared) {
+    if (reserved.has(name)) {
+      issues.push({ path: `${at}.secrets`, message: `must not declare ${name}: that name is a worker var or binding; pick another name` });
+      continue;
+    }
+    const value = provided[name];
+    if (value === undefined) {
+      issues.push({
+        path: `secrets.${server.name}.${name}`,
+        message: `is declared by ${at}.secrets but has no value: run \`pulumi config set --secret --path 'secrets.${server.name}.${name}' <value>\``,
+      });
+      continue;
+    }
+    out.set(name, new SecretValue(value));
+  }
+  for (const name of Object.keys(provided).sort()) {
+    if (!declared.includes(name)) {
+      issues.push({ path: `secrets.${server.name}.${name}`, message: `is not declared: add "${name}" to ${at}.secrets or remove the value` });
+    }
+  }
+  return out;
+}
+
+function checkFleet(raw: RawStackConfig, servers: readonly ServerConfig[], input: StackConfigInput, issues: ConfigIssue[]): void {
+  unique(servers, (s) => s.name, "name", issues);
+  unique(servers, (s) => s.audience, "audience", issues);
+  unique(servers, (s) => s.customDomain?.hostname, "customDomain", issues);
+  unique(servers, (s) => s.rateLimit.namespaceId, "rateLimitNamespaceId", issues);
+
+  servers.forEach((server, index) => {
+    const at = `servers[${index}]`;
+    if (!server.customDomain && server.routes.length === 0 && !server.workersDev) {
+      issues.push({ path: at, message: "is unreachable: set customDomain, add routes, or set workersDev: true" });
+      return;
+    }
+    const host = new URL(server.audience).hostname;
+    const served =
+      server.customDomain?.hostname === host ||
+      server.routes.some((route) => routeHost(route.pattern, host)) ||
+      (server.workersDev && host.endsWith(".workers.dev"));
+    if (!served) {
+      issues.push({
+        path: `${at}.audience`,
+        message: `must be served by this server: its host ${host} is neither the customDomain, nor matched by a route${server.workersDev ? ", nor a workers.dev host" : ""}`,
+      });
+    }
+  });
+
+  const names = new Set(servers.map((s) => s.name));
+  for (const serverName of Object.keys(raw.secrets ?? {})) {
+    if (!names.has(serverName)) issues.push({ path: `secrets.${serverName}`, message: `belongs to no server: rename it to one of ${[...names].join(", ")}` });
+  }
+  for (const path of input.plaintextSecretPaths) {
+    issues.push({ path, message: `is stored in plain text: remove it and run \`pulumi config set --secret --path '${path}' <value>\`` });
+  }
+}
+
+function unique(servers: readonly ServerConfig[], key: (s: ServerConfig) => string | undefined, label: string, issues: ConfigIssue[]): void {
+  const seen = new Map<string, number>();
+  servers.forEach((server, index) => {
+    const value = key(server);
+    if (value === undefined) return;
+    const first = seen.get(value);
+    if (first === undefined) seen.set(value, index);
+    else issues.push({ path: `servers[${index}].${label}`, message: `must be unique: "${value}" is also used by servers[${first}]` });
+  });
+}
+
+/** Route patterns may start with `*.`; the host part is everything before the first `/`. */
+function routeHost(pattern: string, host: string): boolean {
+  const patternHost = pattern.split("/")[0] ?? "";
+  return patternHost.startsWith("*.") ? host.endsWith(patternHost.slice(1)) : patternHost === host;
+}
+
+/**
+ * Rate-limiting namespaces are shared by every script that names the same id
+ * in the account, so each server needs its own: a stable FNV-1a hash of the
+ * script name (unique per account) keeps it fixed across deploys.
+ */
+export function defaultRateLimitNamespaceId(scriptName: string): string {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(scriptName)) {
+    hash ^= byte;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return String(1000 + (hash % 1_000_000_000));
+}
+
+/** zod issues → "servers[1].audience must be …", one line per problem. */
+export function formatZodIssues(zodIssues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const issue of zodIssues) {
+    const path = formatPath([...prefix, ...issue.path]);
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys) {
+        out.push({ path: formatPath([...prefix, ...issue.path, key]), message: "is not a known setting: check the spelling against docs/deploy.md" });
+      }
+    } else if (issue.code === "invalid_union") {
+      out.push({ path, message: "must be a route pattern like example.com/mcp* or { pattern, zoneId }" });
+    } else if (issue.code === "invalid_type" && issue.input === undefined) {
+      out.push({ path, message: issue.message.startsWith("is required") ? issue.message : `is required (${issue.message})` });
+    } else {
+      out.push({ path, message: issue.message });
+    }
+  }
+  return out;
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? String(part) : `.${String(part)}`;
+  }
+  return out === "" ? "(root)" : out;
+}

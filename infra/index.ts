@@ -1,0 +1,37 @@
+/**
+ * Pulumi entry point (`main: infra/` in Pulumi.yaml): `pulumi preview` /
+ * `pulumi up --stack <name>`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { CLOUDFLARE_API_BASE_URL, createCloudflareApi, type MigrationTagReader } from "./cloudflare-api.ts";
+import { StackConfigError } from "./config.ts";
+import { loadPulumiConfig } from "./config-source.ts";
+import { MigrationLedgerError } from "./migrations.ts";
+import { deployStack, type StackOutputs } from "./program.ts";
+
+export default async function main(): Promise<StackOutputs> {
+  try {
+    return await deployStack(loadPulumiConfig(), { migrationTags: migrationTagReader() });
+  } catch (err) {
+    // Known, actionable failures print as one message without a stack trace.
+    if (err instanceof StackConfigError || err instanceof MigrationLedgerError) throw new pulumi.RunError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * The same credentials and endpoint the Cloudflare provider uses:
+ * `cloudflare:apiToken` (secret config) or CLOUDFLARE_API_TOKEN, and
+ * `cloudflare:baseUrl` when set.
+ */
+function migrationTagReader(): MigrationTagReader {
+  const cloudflareConfig = new pulumi.Config("cloudflare");
+  const apiToken = cloudflareConfig.get("apiToken") ?? process.env["CLOUDFLARE_API_TOKEN"];
+  if (!apiToken) {
+    throw new pulumi.RunError(
+      "No Cloudflare API token: set CLOUDFLARE_API_TOKEN or run `pulumi config set --secret cloudflare:apiToken <token>` " +
+        "(the program reads each script's Durable Object migration tag before deploying it).",
+    );
+  }
+  return createCloudflareApi({ apiToken, baseUrl: cloudflareConfig.get("baseUrl") ?? CLOUDFLARE_API_BASE_URL });
+}

@@ -1,0 +1,96 @@
+/**
+ * Durable Object migrations: the ledger in `worker/bindings.ts` against the
+ * tag Cloudflare last applied to one script.
+ *
+ * Cloudflare keeps one migration tag per script and rejects an upload whose
+ * `old_tag` differs from it ("Migration tag precondition failed", code
+ * 10079). The Terraform-bridged `WorkersScript` re-sends whatever
+ * `migrations` it is given on every update (pulumi-cloudflare#1215), so the
+ * program sends only the steps after the deployed tag, with that tag as
+ * `oldTag` — wrangler's algorithm, minus its fallback of replaying the whole
+ * ledger when the deployed tag is unknown (that would re-create live classes
+ * and fail with 10074; we stop with an actionable error instead).
+ */
+import type * as cloudflare from "@pulumi/cloudflare";
+import { DURABLE_OBJECT_MIGRATIONS, MCP_AGENT, type DurableObjectMigration } from "../worker/bindings.ts";
+
+export type MigrationLedger = readonly DurableObjectMigration[];
+
+export class MigrationLedgerError extends Error {
+  readonly code = "ERR_MIGRATION_LEDGER";
+  constructor(message: string) {
+    super(message);
+    this.name = "MigrationLedgerError";
+  }
+}
+
+/** The `migrations` input for one upload, or undefined when the script is up to date. */
+export type ScriptMigrations = cloudflare.types.input.WorkersScriptMigrations;
+
+/**
+ * Steps to send given the script's deployed tag (`undefined`: never deployed
+ * or never migrated). Throws when the deployed tag is not in the ledger.
+ */
+export function pendingMigrations(ledger: MigrationLedger, deployedTag: string | undefined, scriptName: string): ScriptMigrations | undefined {
+  const last = ledger.at(-1);
+  if (!last) return undefined;
+  let from = 0;
+  if (deployedTag !== undefined) {
+    const index = ledger.findIndex((step) => step.tag === deployedTag);
+    if (index === -1) {
+      throw new MigrationLedgerError(
+        `script ${scriptName} is at Durable Object migration tag "${deployedTag}", which is not in DURABLE_OBJECT_MIGRATIONS ` +
+          `(worker/bindings.ts: ${ledger.map((s) => s.tag).join(", ")}). Deployed steps must never be removed or renamed: restore the ledger entry for "${deployedTag}".`,
+      );
+    }
+    from = index + 1;
+  }
+  const steps = ledger.slice(from);
+  if (steps.length === 0) return undefined;
+  return {
+    ...(deployedTag === undefined ? {} : { oldTag: deployedTag }),
+    newTag: last.tag,
+    steps: steps.map(toStep),
+  };
+}
+
+function toStep(step: DurableObjectMigration): cloudflare.types.input.WorkersScriptMigrationsStep {
+  return {
+    ...(step.newSqliteClasses?.length ? { newSqliteClasses: [...step.newSqliteClasses] } : {}),
+    ...(step.newClasses?.length ? { newClasses: [...step.newClasses] } : {}),
+    ...(step.renamedClasses?.length ? { renamedClasses: step.renamedClasses.map(({ from, to }) => ({ from, to })) } : {}),
+    ...(step.deletedClasses?.length ? { deletedClasses: [...step.deletedClasses] } : {}),
+  };
+}
+
+/**
+ * Checks the ledger itself: unique tags, and every bound Durable Object class
+ * exists after the last step (the seed's wrangler envs lost their Durable
+ * Object exactly by drifting apart from the ledger).
+ */
+export function checkLedger(ledger: MigrationLedger, boundClasses: readonly string[] = [MCP_AGENT.className]): void {
+  const tags = new Set<string>();
+  const live = new Set<string>();
+  for (const step of ledger) {
+    if (tags.has(step.tag)) throw new MigrationLedgerError(`DURABLE_OBJECT_MIGRATIONS repeats tag "${step.tag}": every step needs a new, never reused tag`);
+    tags.add(step.tag);
+    for (const name of [...(step.newSqliteClasses ?? []), ...(step.newClasses ?? [])]) {
+      if (live.has(name)) throw new MigrationLedgerError(`migration "${step.tag}" creates ${name}, which already exists`);
+      live.add(name);
+    }
+    for (const { from, to } of step.renamedClasses ?? []) {
+      if (!live.delete(from)) throw new MigrationLedgerError(`migration "${step.tag}" renames ${from}, which does not exist`);
+      live.add(to);
+    }
+    for (const name of step.deletedClasses ?? []) {
+      if (!live.delete(name)) throw new MigrationLedgerError(`migration "${step.tag}" deletes ${name}, which does not exist`);
+    }
+  }
+  for (const name of boundClasses) {
+    if (!live.has(name)) {
+      throw new MigrationLedgerError(`Durable Object class ${name} is bound but no migration in DURABLE_OBJECT_MIGRATIONS creates it: append a step with newSqliteClasses: ["${name}"]`);
+    }
+  }
+}
+
+export { DURABLE_OBJECT_MIGRATIONS };

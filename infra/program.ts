@@ -1,0 +1,38 @@
+/**
+ * The stack, given a validated config: what `pulumi up` runs (via
+ * `index.ts`), and what `npm run plan`, the tests and the benchmark run under
+ * mocks. Issue 4 adds the Authgent host here when `config.authgent` is set.
+ */
+import { buildBundles, type BundleBuilder } from "./bundles.ts";
+import type { MigrationTagReader } from "./cloudflare-api.ts";
+import type { FleetConfig } from "./config.ts";
+import { McpFleet, type McpFleetArgs } from "./components/mcp-fleet.ts";
+import type { MigrationLedger } from "./migrations.ts";
+
+/** Logical name of the fleet component (parent of every server). */
+export const FLEET_NAME = "mcp-fleet";
+
+export interface DeployStackOptions {
+  /** Source of each script's deployed migration tag. */
+  readonly migrationTags: MigrationTagReader;
+  /** @default DURABLE_OBJECT_MIGRATIONS */
+  readonly ledger?: MigrationLedger;
+  /** @default bundleWorker (esbuild) */
+  readonly build?: BundleBuilder;
+  readonly transformScript?: McpFleetArgs["transformScript"];
+}
+
+/** Stack outputs, one entry per server. */
+export type StackOutputs = { readonly servers: McpFleet["servers"] };
+
+export async function deployStack(config: FleetConfig, options: DeployStackOptions): Promise<StackOutputs> {
+  const bundles = await buildBundles(config.servers, options.build);
+  const fleet = new McpFleet(FLEET_NAME, {
+    config,
+    bundles,
+    migrationTags: options.migrationTags,
+    ...(options.ledger ? { ledger: options.ledger } : {}),
+    ...(options.transformScript ? { transformScript: options.transformScript } : {}),
+  });
+  return { servers: fleet.servers };
+}

@@ -1,0 +1,30 @@
+import { inspect } from "node:util";
+
+/**
+ * A secret config value on its way to a Pulumi secret. Printing, logging or
+ * JSON-serialising it shows "[secret]"; only `reveal()` hands out the text,
+ * and the one caller wraps it in `pulumi.secret` immediately.
+ */
+export class SecretValue {
+  readonly #value: string;
+
+  constructor(value: string) {
+    this.#value = value;
+  }
+
+  reveal(): string {
+    return this.#value;
+  }
+
+  toString(): string {
+    return "[secret]";
+  }
+
+  toJSON(): string {
+    return "[secret]";
+  }
+
+  [inspect.custom](): string {
+    return "[secret]";
+  }
+}

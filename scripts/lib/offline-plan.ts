@@ -1,0 +1,98 @@
+/**
+ * Renders a stack offline: the real program (`infra/program.ts`) under
+ * Pulumi's mocks, no CLI, credentials or network. `npm run plan`, the infra
+ * tests and the benchmark all come through here.
+ *
+ * Plan JSON (stable; `resources` sorted by name, object keys sorted):
+ *
+ *     { "stack": "staging",
+ *       "resources": [ { "type": "cloudflare:index/workersScript:WorkersScript",
+ *                        "name": "my-mcp-server-staging-script",
+ *                        "parent": "my-mcp-server-staging",   // logical name; null = the stack
+ *                        "inputs": { …, "bindings": [ …, { "type": "secret_text", "text": "[secret]" } ] } } ] }
+ */
+import { fixedMigrationTag, type MigrationTagReader } from "../../infra/cloudflare-api.ts";
+import { PROJECT, type FleetConfig } from "../../infra/config.ts";
+import { loadStackFileConfig, type ReadStackFileOptions } from "../../infra/config-source.ts";
+import type { MigrationLedger } from "../../infra/migrations.ts";
+import { deployStack, type DeployStackOptions, type StackOutputs } from "../../infra/program.ts";
+import { startMockEngine, type MockEngineOptions, type PlanValue, type RegisteredResource } from "./mock-engine.ts";
+
+export interface PlanResource {
+  readonly type: string;
+  readonly name: string;
+  readonly parent: string | null;
+  readonly inputs: { [key: string]: PlanValue };
+}
+
+export interface Plan {
+  readonly stack: string;
+  readonly resources: readonly PlanResource[];
+}
+
+export interface RenderOptions {
+  /**
+   * The deployed migration tag to plan against, for every script.
+   * @default undefined (a fresh account: every migration step is sent)
+   */
+  readonly currentMigrationTag?: string;
+  /** Overrides `currentMigrationTag`, e.g. a client of the fake Cloudflare API. */
+  readonly migrationTags?: MigrationTagReader;
+  readonly ledger?: MigrationLedger;
+  readonly build?: DeployStackOptions["build"];
+  /** Provider stand-in (see `MockEngineOptions.onCreate`). */
+  readonly onCreate?: MockEngineOptions["onCreate"];
+  /** @default false */
+  readonly preview?: boolean;
+}
+
+export interface Rendered {
+  readonly plan: Plan;
+  /** Full records, including which input paths were sent as secrets. */
+  readonly resources: readonly RegisteredResource[];
+  readonly outputs: StackOutputs;
+}
+
+/** Runs the program for an already validated config. */
+export async function renderFleet(config: FleetConfig, options: RenderOptions = {}): Promise<Rendered> {
+  const engine = await startMockEngine({
+    project: PROJECT,
+    stack: config.stack,
+    preview: options.preview ?? false,
+    ...(options.onCreate ? { onCreate: options.onCreate } : {}),
+  });
+  const outputs = await deployStack(config, {
+    migrationTags: options.migrationTags ?? fixedMigrationTag(options.currentMigrationTag),
+    ...(options.ledger ? { ledger: options.ledger } : {}),
+    ...(options.build ? { build: options.build } : {}),
+  });
+  await engine.settle();
+  if (engine.failures.length > 0) throw engine.failures[0];
+  const resources = [...engine.resources].sort(byName);
+  return {
+    plan: { stack: config.stack, resources: resources.map(({ type, name, parent, inputs }) => ({ type, name, parent, inputs })) },
+    resources,
+    outputs,
+  };
+}
+
+/** Reads `Pulumi.<stack>.yaml` (secure values as placeholders) and renders it. */
+export async function renderStack(stack: string, options: RenderOptions & ReadStackFileOptions = {}): Promise<Rendered> {
+  return renderFleet(await loadStackFileConfig(stack, options), options);
+}
+
+function byName(a: RegisteredResource, b: RegisteredResource): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : 0;
+}
+
+/** Human-readable listing: one block per resource, inputs as indented JSON. */
+export function formatPlan(plan: Plan): string {
+  const lines = [`Stack ${plan.stack}: ${plan.resources.length} resources (offline plan, nothing deployed)`, ""];
+  for (const resource of plan.resources) {
+    lines.push(`+ ${resource.type}  ${resource.name}${resource.parent ? `  (parent: ${resource.parent})` : ""}`);
+    if (Object.keys(resource.inputs).length > 0) {
+      lines.push(...JSON.stringify(resource.inputs, null, 2).split("\n").map((line) => `    ${line}`));
+    }
+  }
+  return lines.join("\n");
+}

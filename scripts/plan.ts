@@ -1,0 +1,52 @@
+/**
+ * `npm run plan -- --stack <name> [--json] [--current-migration-tag <tag>]`
+ *
+ * Prints every resource the stack would create, offline (Pulumi mocks, no
+ * CLI, credentials or network). Secrets print as "[secret]"; encrypted
+ * `secure:` values need no secrets provider. Exit codes: 0 plan printed,
+ * 1 invalid stack config or program error, 2 bad usage.
+ */
+import { parseArgs } from "node:util";
+import { StackConfigError } from "../infra/config.ts";
+import { MigrationLedgerError } from "../infra/migrations.ts";
+import { formatPlan, renderStack } from "./lib/offline-plan.ts";
+
+const USAGE = `Usage: npm run plan -- --stack <name> [--json] [--current-migration-tag <tag>]
+
+  --stack <name>                    Stack to render (reads Pulumi.<name>.yaml)
+  --json                            Print one JSON document { stack, resources: [{ type, name, parent, inputs }] }
+  --current-migration-tag <tag>     Plan Durable Object migrations against this deployed tag (default: a fresh account)
+  -h, --help                        Show this help`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      stack: { type: "string" },
+      json: { type: "boolean" },
+      "current-migration-tag": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return void console.log(USAGE);
+  if (!values.stack) throw new UsageError("--stack is required");
+  const tag = values["current-migration-tag"];
+  const { plan } = await renderStack(values.stack, tag === undefined ? {} : { currentMigrationTag: tag });
+  console.log(values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan));
+}
+
+main(process.argv.slice(2)).then(
+  // Pulumi's runtime keeps handles open; the plan is complete here.
+  () => process.exit(0),
+  (err: unknown) => {
+    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    const known = err instanceof StackConfigError || err instanceof MigrationLedgerError;
+    console.error(`npm run plan: ${err instanceof Error ? (known || usage ? err.message : (err.stack ?? err.message)) : String(err)}`);
+    if (usage) console.error(`\n${USAGE}`);
+    process.exit(usage ? 2 : 1);
+  },
+);

@@ -1,0 +1,42 @@
+/** Runs every check against one or more targets, in order, and returns the rows. */
+import { checkInvalidTokenRejected, checkUnauthenticatedChallenge } from "./verify-challenge.ts";
+import type { HttpOptions } from "./verify-http.ts";
+import { checkAuthorizationServerMetadata, checkJwks } from "./verify-issuer.ts";
+import { checkMcpSession } from "./verify-mcp.ts";
+import { checkProtectedResourceMetadata } from "./verify-prm.ts";
+import { skip, type CheckResult } from "./verify-report.ts";
+import type { VerifyTarget } from "./verify-target.ts";
+
+export interface VerifyOptions extends HttpOptions {
+  /** Access token for the MCP handshake; omitted: those checks are skipped. */
+  readonly token?: string;
+}
+
+export async function verifyTarget(target: VerifyTarget, options: VerifyOptions): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const prm = await checkProtectedResourceMetadata(target, options);
+  results.push(...prm.results);
+
+  const issuers = prm.metadata?.authorization_servers ?? [];
+  if (issuers.length === 0) {
+    results.push(skip("as-metadata", "authorization server metadata", "no valid protected resource metadata to read the issuer from"));
+    results.push(skip("jwks", "issuer JWKS", "no issuer"));
+  }
+  for (const [i, issuer] of issuers.entries()) {
+    const suffix = issuers.length > 1 ? `-${i + 1}` : "";
+    const as = await checkAuthorizationServerMetadata(issuer, options, `as-metadata${suffix}`);
+    results.push(as.result);
+    results.push(as.jwksUri ? await checkJwks(as.jwksUri, options, `jwks${suffix}`) : skip(`jwks${suffix}`, "issuer JWKS", "no jwks_uri"));
+  }
+
+  results.push(await checkUnauthenticatedChallenge(target, prm.metadata?.resource ?? target.expectedResource, options));
+  results.push(await checkInvalidTokenRejected(target, options));
+  results.push(...(await checkMcpSession(target, options.token, options)));
+  return target.label ? results.map((r) => ({ ...r, id: `${target.label}/${r.id}` })) : results;
+}
+
+export async function verifyTargets(targets: readonly VerifyTarget[], options: VerifyOptions): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  for (const target of targets) results.push(...(await verifyTarget(target, options)));
+  return results;
+}

@@ -1,0 +1,78 @@
+/**
+ * `npm run verify -- --stack <name>`: the servers to check come from the
+ * stack's outputs, read with the Pulumi CLI (`pulumi stack output --json`).
+ * Secret outputs stay encrypted (no `--show-secrets`): verify needs none.
+ */
+import { execFile } from "node:child_process";
+import { parseTarget, type VerifyTarget } from "./verify-target.ts";
+
+/** Runs a command and returns stdout; injected so the CLI-missing path is testable without PATH games. */
+export type RunCommand = (file: string, args: readonly string[]) => Promise<string>;
+
+export class PulumiCliMissingError extends Error {
+  readonly code = "ERR_PULUMI_CLI_MISSING";
+  constructor() {
+    super(
+      "--stack needs the Pulumi CLI, which is not on PATH. Install it (https://www.pulumi.com/docs/iac/download-install/) " +
+        "and log in to the stack's backend, or pass the MCP URL directly: npm run verify -- https://mcp.example.com/mcp",
+    );
+    this.name = "PulumiCliMissingError";
+  }
+}
+
+export const runCommand: RunCommand = (file, args) =>
+  new Promise((resolve, reject) => {
+    execFile(file, [...args], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err && (err as NodeJS.ErrnoException).code === "ENOENT") return reject(new PulumiCliMissingError());
+      if (err) return reject(new Error(`${file} ${args.join(" ")} failed: ${stderr.trim() || err.message}`, { cause: err }));
+      resolve(stdout);
+    });
+  });
+
+export async function readStackOutputs(stack: string, run: RunCommand = runCommand): Promise<Record<string, unknown>> {
+  const stdout = await run("pulumi", ["stack", "output", "--json", "--stack", stack]);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stdout);
+  } catch {
+    throw new Error(`pulumi stack output --json --stack ${stack} did not print JSON`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error(`stack ${stack} outputs are not an object`);
+  return parsed as Record<string, unknown>;
+}
+
+/** Pulumi prints secret outputs as this placeholder without `--show-secrets`. */
+const SECRET_PLACEHOLDER = "[secret]";
+
+/**
+ * Turns stack outputs into targets. Reads the `servers` output (one entry per
+ * MCP server, keyed by server name) with each entry's `url` (MCP endpoint or
+ * origin), and `audience` / `issuer` when present so the checks compare the
+ * live metadata with what the stack deployed.
+ */
+export function targetsFromOutputs(stack: string, outputs: Record<string, unknown>): VerifyTarget[] {
+  const servers = outputs.servers;
+  const entries: [string, unknown][] = Array.isArray(servers)
+    ? servers.map((s, i) => [str((s as Record<string, unknown>)?.name) ?? String(i), s])
+    : typeof servers === "object" && servers !== null
+      ? Object.entries(servers)
+      : [];
+  if (entries.length === 0) {
+    throw new Error(`stack ${stack} has no "servers" output; deploy it first (pulumi up --stack ${stack}) or pass the MCP URL directly`);
+  }
+  const many = entries.length > 1;
+  return entries.map(([name, value]) => {
+    const server = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+    const url = str(server.mcpUrl) ?? str(server.url);
+    if (!url) throw new Error(`stack ${stack} output servers.${name} has no "url"`);
+    return parseTarget(url, {
+      label: many ? name : "",
+      expectedResource: str(server.audience) ?? str(server.resource),
+      expectedIssuer: str(server.issuer),
+    });
+  });
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" && value !== SECRET_PLACEHOLDER ? value : undefined;
+}

@@ -1,0 +1,53 @@
+/** What `npm run verify` checks: one MCP endpoint and the resource it claims to be. */
+
+export interface VerifyTarget {
+  /** Label prefixed to check ids when a stack has several servers; empty for a single URL. */
+  readonly label: string;
+  /** The MCP endpoint clients POST to, e.g. `https://mcp.example.com/mcp`. */
+  readonly mcpUrl: URL;
+  /**
+   * The resource identifier the deployment must publish (RFC 9728 `resource`,
+   * the worker's `MCP_AUDIENCE`) when it is known (stack outputs, `--resource`).
+   * Unknown: any resource an MCP client would accept for `mcpUrl` passes.
+   */
+  readonly expectedResource?: string;
+  /** The issuer the deployment must name in `authorization_servers`, when known. */
+  readonly expectedIssuer?: string;
+}
+
+/** Path of the MCP endpoint when the given URL is a bare origin. */
+export const DEFAULT_MCP_PATH = "/mcp";
+
+/**
+ * Parses the user's URL: a bare origin means its `/mcp` endpoint. Query and
+ * fragment are rejected (RFC 8707 §2: a resource has no fragment; MCP
+ * endpoints take no query).
+ */
+export function parseTarget(raw: string, extra: Omit<VerifyTarget, "mcpUrl" | "label"> & { label?: string } = {}): VerifyTarget {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`"${raw}" is not an absolute URL; pass the MCP endpoint, e.g. https://mcp.example.com/mcp`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error(`"${raw}" must be an http(s) URL`);
+  if (url.search || url.hash || url.username || url.password) {
+    throw new Error(`"${raw}" must not contain a query, fragment or credentials`);
+  }
+  if (url.pathname === "/" || url.pathname === "") url.pathname = DEFAULT_MCP_PATH;
+  return { label: extra.label ?? "", mcpUrl: url, expectedResource: extra.expectedResource, expectedIssuer: extra.expectedIssuer };
+}
+
+/**
+ * RFC 9728 §3.1: the metadata URL inserts the well-known suffix between host
+ * and path. Returns the root document and the one for the endpoint's path,
+ * the two places MCP clients look.
+ */
+export function metadataUrls(target: VerifyTarget): { root: URL; forPath: URL } {
+  const origin = target.mcpUrl.origin;
+  const path = target.mcpUrl.pathname.replace(/\/+$/, "");
+  return {
+    root: new URL(`${origin}/.well-known/oauth-protected-resource`),
+    forPath: new URL(`${origin}/.well-known/oauth-protected-resource${path}`),
+  };
+}

@@ -46,9 +46,10 @@ const SECRET_PLACEHOLDER = "[secret]";
 
 /**
  * Turns stack outputs into targets. Reads the `servers` output (one entry per
- * MCP server, keyed by server name) with each entry's `url` (MCP endpoint or
- * origin), and `audience` / `issuer` when present so the checks compare the
- * live metadata with what the stack deployed.
+ * MCP server, keyed by server name, as `infra/program.ts` exports it): `url`
+ * is the server's public URL and RFC 9728 resource (its audience), so the
+ * live metadata must name exactly it; a bare origin is checked at `/mcp`.
+ * `mcpUrl`, `audience` and `issuer` are honoured when present.
  */
 export function targetsFromOutputs(stack: string, outputs: Record<string, unknown>): VerifyTarget[] {
   const servers = outputs.servers;
@@ -67,7 +68,7 @@ export function targetsFromOutputs(stack: string, outputs: Record<string, unknow
     if (!url) throw new Error(`stack ${stack} output servers.${name} has no "url"`);
     return parseTarget(url, {
       label: many ? name : "",
-      expectedResource: str(server.audience) ?? str(server.resource),
+      expectedResource: str(server.audience) ?? str(server.resource) ?? str(server.url),
       expectedIssuer: str(server.issuer),
     });
   });

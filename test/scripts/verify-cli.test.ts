@@ -93,17 +93,26 @@ describe("stack outputs", () => {
     }
   });
 
-  it("makes one target per server, with the deployed audience and issuer as expectations", () => {
+  it("makes one target per server of the program's servers output, expecting its url as the resource", () => {
     const targets = targetsFromOutputs("production", {
       servers: {
-        billing: { url: "https://billing.mcp.example.com/mcp", audience: "https://billing.mcp.example.com", issuer: "https://auth.example.com" },
-        docs: { url: "https://docs.mcp.example.com", audience: "[secret]" },
+        "my-mcp-server": {
+          scriptName: "my-mcp-server",
+          url: "https://mcp.yourcompany.com",
+          prmUrl: "https://mcp.yourcompany.com/.well-known/oauth-protected-resource",
+        },
+        billing: { url: "https://billing.example.com/mcp", audience: "https://billing.example.com", issuer: "https://auth.example.com" },
       },
     });
     expect(targets.map((t) => [t.label, t.mcpUrl.href, t.expectedResource, t.expectedIssuer])).toEqual([
-      ["billing", "https://billing.mcp.example.com/mcp", "https://billing.mcp.example.com", "https://auth.example.com"],
-      ["docs", "https://docs.mcp.example.com/mcp", undefined, undefined],
+      ["my-mcp-server", "https://mcp.yourcompany.com/mcp", "https://mcp.yourcompany.com", undefined],
+      ["billing", "https://billing.example.com/mcp", "https://billing.example.com", "https://auth.example.com"],
     ]);
+  });
+
+  it("labels nothing for a single-server stack and ignores secret placeholders", () => {
+    const [target] = targetsFromOutputs("staging", { servers: { only: { url: "https://mcp-staging.example.com", issuer: "[secret]" } } });
+    expect(target).toMatchObject({ label: "", expectedResource: "https://mcp-staging.example.com", expectedIssuer: undefined });
   });
 
   it("explains what to do when the stack has no servers output", () => {

@@ -41,7 +41,8 @@ export async function authenticate(request: Request, config: WorkerConfig, deps:
     now,
     waitUntil: deps.waitUntil,
   });
-  return verifyAccessToken(token, getKey, config, now() / 1000);
+  // Awaited, not returned: workerd reports a rejection adopted via `return` as unhandled.
+  return await verifyAccessToken(token, getKey, config, now() / 1000);
 }
 
 function defaultCache(): Cache | null {

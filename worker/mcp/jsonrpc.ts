@@ -99,12 +99,8 @@ export function resultMessage(id: JsonRpcId, result: JSONRPCResultResponse["resu
   return { jsonrpc: "2.0", id, result };
 }
 
-/** JSON-RPC 2.0 §5: `id` is null when the request's id could not be determined. */
-export function errorMessage(
-  id: JsonRpcId | null,
-  code: number,
-  message: string,
-): Omit<JSONRPCErrorResponse, "id"> & { id: JsonRpcId | null } {
+/** An in-band error answer to a request whose id is known. */
+export function errorMessage(id: JsonRpcId, code: number, message: string): JSONRPCErrorResponse {
   return { jsonrpc: "2.0", id, error: { code, message } };
 }
 

@@ -1,0 +1,23 @@
+/**
+ * The agent's SQLite schema. Statements are idempotent and run in the
+ * constructor (SQLite calls are synchronous, so the schema exists before any
+ * RPC method runs). To evolve it, append statements; never edit a shipped one.
+ */
+export const SCHEMA: readonly string[] = [
+  // Whose object this is (principalKey), recorded on first use and checked on every call.
+  `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS data (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS sessions (
+     id TEXT PRIMARY KEY,
+     created_at INTEGER NOT NULL,
+     client_id TEXT,
+     client_name TEXT,
+     protocol_version TEXT NOT NULL
+   )`,
+  `CREATE INDEX IF NOT EXISTS sessions_by_age ON sessions (created_at)`,
+  `CREATE TABLE IF NOT EXISTS rate_window (id INTEGER PRIMARY KEY CHECK (id = 1), start INTEGER NOT NULL, count INTEGER NOT NULL)`,
+];
+
+export function applySchema(sql: SqlStorage): void {
+  for (const statement of SCHEMA) sql.exec(statement);
+}

@@ -1,0 +1,16 @@
+import { SCOPES } from "../bindings.ts";
+import { defineTool, textResult } from "./tool.ts";
+
+export const getData = defineTool({
+  name: "get_data",
+  description: "Return the data you stored with write_data and who you are (sub, client_id, scope). Requires the mcp:read scope.",
+  inputSchema: { type: "object", properties: {} },
+  requiredScope: SCOPES.read,
+  annotations: { readOnlyHint: true, openWorldHint: false },
+  handler: async (_args, { principal, agent }) => {
+    const entries = await agent.readData();
+    const data = Object.fromEntries(entries.map((entry) => [entry.key, entry.value]));
+    const identity = { sub: principal.subject, client_id: principal.clientId ?? null, scope: principal.scope };
+    return textResult(JSON.stringify({ identity, data }));
+  },
+});

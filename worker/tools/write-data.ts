@@ -1,0 +1,24 @@
+import { SCOPES } from "../bindings.ts";
+import { MAX_KEY_LENGTH, MAX_VALUE_BYTES } from "../agent/limits.ts";
+import { defineTool, textResult, toolError } from "./tool.ts";
+
+export const writeData = defineTool({
+  name: "write_data",
+  description: `Store a string value under a key in your private storage (at most ${MAX_VALUE_BYTES} bytes per value). Overwrites an existing key. Requires the mcp:write scope.`,
+  inputSchema: {
+    type: "object",
+    properties: {
+      key: { type: "string", description: "Key to store under", minLength: 1, maxLength: MAX_KEY_LENGTH },
+      // Characters ≤ bytes: the exact UTF-8 byte limit is enforced by the Durable Object.
+      value: { type: "string", description: "Value to store", maxLength: MAX_VALUE_BYTES },
+    },
+    required: ["key", "value"],
+  },
+  requiredScope: SCOPES.write,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+  handler: async ({ key, value }, { agent }) => {
+    const outcome = await agent.writeData(key, value);
+    if (!outcome.stored) return toolError(`Not stored: ${outcome.reason}.`);
+    return textResult(`Stored ${JSON.stringify(key)} (${outcome.created ? "new key" : "overwritten"}).`);
+  },
+});

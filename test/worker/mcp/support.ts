@@ -70,7 +70,8 @@ export function send(request: Request): Promise<Response> {
 /** Sends through the default export with the test env plus `overrides` (e.g. a low rate limit). */
 export async function sendWithEnv(request: Request, overrides: Partial<Record<keyof Env, unknown>>): Promise<Response> {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(request, { ...env, ...overrides } as Env, ctx);
+  const incoming = request as Request<unknown, IncomingRequestCfProperties>;
+  const response = await worker.fetch(incoming, { ...env, ...overrides } as Env, ctx);
   await waitOnExecutionContext(ctx);
   return response;
 }

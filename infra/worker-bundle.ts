@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -56,7 +56,20 @@ export async function bundleWorker(options: BundleWorkerOptions = {}): Promise<W
   const file = result.outputFiles[0];
   if (!file) throw new Error(`esbuild produced no output for ${entry}`);
   const code = file.text;
-  await mkdir(dirname(outfile), { recursive: true });
-  await writeFile(outfile, code);
+  await writeIfChanged(outfile, code);
   return { path: outfile, code, sha256: createHash("sha256").update(code).digest("hex") };
+}
+
+/**
+ * Tests, `npm start` and the Pulumi program may bundle concurrently: an
+ * unchanged bundle is left alone, a changed one is swapped in atomically so
+ * no reader ever sees half a file.
+ */
+async function writeIfChanged(outfile: string, code: string): Promise<void> {
+  const current = await readFile(outfile, "utf8").catch(() => undefined);
+  if (current === code) return;
+  await mkdir(dirname(outfile), { recursive: true });
+  const temp = `${outfile}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(temp, code);
+  await rename(temp, outfile);
 }

@@ -1,0 +1,324 @@
+import { inspect } from "node:util";
+import { describe, expect, it } from "vitest";
+import { COMPATIBILITY_DATE, MCP_AGENT, WORKER_VARS } from "../../worker/bindings.ts";
+import { defaultRateLimitNamespaceId, parseStackConfig, SERVER_DEFAULTS, StackConfigError, type ConfigIssue } from "../../infra/config.ts";
+import { stackFileInput } from "../../infra/config-source.ts";
+import { baseValues, input } from "./support/fixtures.ts";
+
+type Values = Record<string, unknown>;
+type Server = Record<string, unknown>;
+
+function withServer(change: (server: Server) => void, values: Values = baseValues()): Values {
+  const servers = values["servers"] as Server[];
+  change(servers[0]!);
+  return values;
+}
+
+function issuesOf(values: Values, plaintext: string[] = []): readonly ConfigIssue[] {
+  try {
+    parseStackConfig(input(values, plaintext));
+  } catch (err) {
+    expect(err).toBeInstanceOf(StackConfigError);
+    return (err as StackConfigError).issues;
+  }
+  throw new Error("expected the config to be rejected");
+}
+
+function expectIssue(values: Values, path: string, fragment: string, plaintext: string[] = []): StackConfigError {
+  const issues = issuesOf(values, plaintext);
+  expect(issues).toContainEqual({ path, message: expect.stringContaining(fragment) as unknown as string });
+  try {
+    parseStackConfig(input(values, plaintext));
+  } catch (err) {
+    return err as StackConfigError;
+  }
+  throw new Error("unreachable");
+}
+
+describe("stack config: defaults", () => {
+  it("applies every default in one place and writes them out as worker vars", () => {
+    const [server] = parseStackConfig(input(baseValues())).servers;
+    expect(server).toMatchObject({
+      issuer: "https://auth.example.com",
+      source: "worker/index.ts",
+      workersDev: false,
+      compatibilityDate: COMPATIBILITY_DATE,
+      keepBindings: [],
+      observabilitySampleRate: 1,
+      routes: [],
+      customDomain: { hostname: "alpha.example.com", zoneId: "fedcba9876543210fedcba9876543210" },
+      rateLimit: { namespaceId: defaultRateLimitNamespaceId("alpha"), limit: 120, periodSeconds: 60 },
+    });
+    expect(server?.vars).toEqual({
+      AUTHGENT_ISSUER: "https://auth.example.com",
+      MCP_AUDIENCE: "https://alpha.example.com",
+      JWKS_CACHE_TTL: WORKER_VARS.JWKS_CACHE_TTL.default,
+      RATE_LIMIT_PER_MINUTE: WORKER_VARS.RATE_LIMIT_PER_MINUTE.default,
+      ALLOWED_ORIGINS: "",
+      JWT_ALGORITHMS: "ES256",
+      CLOCK_TOLERANCE: WORKER_VARS.CLOCK_TOLERANCE.default,
+      MAX_TOKEN_LIFETIME: WORKER_VARS.MAX_TOKEN_LIFETIME.default,
+      RESOURCE_NAME: WORKER_VARS.RESOURCE_NAME.default,
+    });
+    expect(SERVER_DEFAULTS.scopes).toEqual(["mcp:read", "mcp:write"]);
+  });
+
+  it("lets a server override a shared default without touching its neighbours", () => {
+    const values = baseValues();
+    (values["servers"] as Server[]).push({ name: "beta", audience: "https://beta.example.com", customDomain: "beta.example.com", rateLimitPerMinute: 30 });
+    (values["defaults"] as Values)["rateLimitPerMinute"] = 90;
+    const [alpha, beta] = parseStackConfig(input(values)).servers;
+    expect(alpha?.rateLimit.limit).toBe(90);
+    expect(beta?.rateLimit.limit).toBe(30);
+    expect(beta?.vars.RATE_LIMIT_PER_MINUTE).toBe("30");
+  });
+
+  it("accepts scalar settings as the strings `pulumi config set` stores", () => {
+    const values = withServer((s) => Object.assign(s, { jwksCacheTtl: "600", workersDev: "true" }));
+    const [server] = parseStackConfig(input(values)).servers;
+    expect(server?.vars.JWKS_CACHE_TTL).toBe("600");
+    expect(server?.workersDev).toBe(true);
+  });
+
+  it("derives distinct, stable rate-limit namespace ids from script names", () => {
+    expect(defaultRateLimitNamespaceId("alpha")).toBe(defaultRateLimitNamespaceId("alpha"));
+    expect(defaultRateLimitNamespaceId("alpha")).not.toBe(defaultRateLimitNamespaceId("beta"));
+    expect(defaultRateLimitNamespaceId("alpha")).toMatch(/^[1-9]\d*$/);
+  });
+});
+
+describe("stack config: one rule, one message", () => {
+  it("requires the Cloudflare account id in its 32-hex form", () => {
+    const values = baseValues();
+    values["accountId"] = "my-account";
+    expectIssue(values, "accountId", "must be the Cloudflare account id (32 lowercase hex characters)");
+  });
+
+  it("requires at least one server", () => {
+    const values = baseValues();
+    values["servers"] = [];
+    expectIssue(values, "servers", "must list at least one server");
+  });
+
+  it("rejects a name that is not a valid worker script name", () => {
+    expectIssue(withServer((s) => (s["name"] = "My_Server")), "servers[0].name", "must be a worker script name");
+  });
+
+  it("rejects an audience that is not https", () => {
+    expectIssue(withServer((s) => (s["audience"] = "http://alpha.example.com")), "servers[0].audience", "must be an https URL without a trailing slash");
+  });
+
+  it("rejects an audience with a trailing slash", () => {
+    const values = baseValues();
+    (values["servers"] as Server[]).push({ name: "beta", audience: "https://beta.example.com/", customDomain: "beta.example.com" });
+    const error = expectIssue(values, "servers[1].audience", "must be an https URL without a trailing slash");
+    expect(error.message).toContain("servers[1].audience must be an https URL without a trailing slash");
+  });
+
+  it("rejects an audience with a query or fragment", () => {
+    expectIssue(withServer((s) => (s["audience"] = "https://alpha.example.com/mcp?x=1")), "servers[0].audience", "without a trailing slash, query or fragment");
+  });
+
+  it("requires an issuer when the stack deploys no Authgent", () => {
+    const values = baseValues();
+    delete (values["defaults"] as Values)["issuer"];
+    expectIssue(values, "servers[0].issuer", "is required: set defaults.issuer");
+  });
+
+  it("rejects an http issuer", () => {
+    const values = baseValues();
+    (values["defaults"] as Values)["issuer"] = "http://auth.example.com";
+    expectIssue(values, "defaults.issuer", "must be an https URL");
+  });
+
+  it("rejects an authgent: block while no Authgent plugin is registered", () => {
+    const values = baseValues();
+    values["authgent"] = { host: "ssh://deploy@vps.example.com" };
+    expectIssue(values, "authgent", "is not supported by this program");
+  });
+
+  it("rejects a server nobody can reach", () => {
+    expectIssue(
+      withServer((s) => {
+        delete s["customDomain"];
+      }),
+      "servers[0]",
+      "is unreachable: set customDomain, add routes, or set workersDev: true",
+    );
+  });
+
+  it("rejects an audience whose host this server does not serve", () => {
+    expectIssue(withServer((s) => (s["customDomain"] = "other.example.com")), "servers[0].audience", "must be served by this server");
+  });
+
+  it("accepts an audience served by a route", () => {
+    const values = withServer((s) => {
+      delete s["customDomain"];
+      s["routes"] = ["alpha.example.com/*"];
+    });
+    expect(parseStackConfig(input(values)).servers[0]?.routes).toEqual([{ pattern: "alpha.example.com/*", zoneId: "fedcba9876543210fedcba9876543210" }]);
+  });
+
+  it("rejects a custom domain given as a URL", () => {
+    expectIssue(withServer((s) => (s["customDomain"] = "https://alpha.example.com")), "servers[0].customDomain", "must be a hostname like mcp.example.com");
+  });
+
+  it("requires a zone for a custom domain", () => {
+    const values = baseValues();
+    delete (values["defaults"] as Values)["zoneId"];
+    expectIssue(values, "servers[0].customDomain", "needs the zone that holds it");
+  });
+
+  it("requires a zone id for a route", () => {
+    const values = withServer((s) => {
+      s["routes"] = ["alpha.example.com/v2/*"];
+      s["zoneName"] = "example.com";
+    });
+    delete (values["defaults"] as Values)["zoneId"];
+    expectIssue(values, "servers[0].routes[0]", "needs a zoneId");
+  });
+
+  it("rejects a route pattern with a scheme", () => {
+    expectIssue(withServer((s) => (s["routes"] = ["https://alpha.example.com/*"])), "servers[0].routes[0]", "must be a route pattern like example.com/mcp*");
+  });
+
+  it("rejects duplicate server names", () => {
+    const values = baseValues();
+    (values["servers"] as Server[]).push({ name: "alpha", audience: "https://beta.example.com", customDomain: "beta.example.com" });
+    expectIssue(values, "servers[1].name", 'must be unique: "alpha" is also used by servers[0]');
+  });
+
+  it("rejects two servers with one audience", () => {
+    const values = baseValues();
+    (values["servers"] as Server[]).push({ name: "beta", audience: "https://alpha.example.com", routes: ["alpha.example.com/beta/*"] });
+    expectIssue(values, "servers[1].audience", "must be unique");
+  });
+
+  it("rejects two servers on one custom domain", () => {
+    const values = baseValues();
+    (values["servers"] as Server[]).push({ name: "beta", audience: "https://alpha.example.com/beta", customDomain: "alpha.example.com" });
+    expectIssue(values, "servers[1].customDomain", "must be unique");
+  });
+
+  it("rejects two servers sharing a rate-limit namespace", () => {
+    const values = withServer((s) => (s["rateLimitNamespaceId"] = "4242"));
+    (values["servers"] as Server[]).push({ name: "beta", audience: "https://beta.example.com", customDomain: "beta.example.com", rateLimitNamespaceId: 4242 });
+    expectIssue(values, "servers[1].rateLimitNamespaceId", "must be unique");
+  });
+
+  it("rejects a rate-limit namespace id that is not a positive integer", () => {
+    expectIssue(withServer((s) => (s["rateLimitNamespaceId"] = "ns-1")), "servers[0].rateLimitNamespaceId", "must be a positive integer");
+  });
+
+  it("rejects a JWKS cache TTL out of range", () => {
+    const values = baseValues();
+    (values["defaults"] as Values)["jwksCacheTtl"] = 0;
+    expectIssue(values, "defaults.jwksCacheTtl", "must be between 1 and 86400 seconds");
+  });
+
+  it("rejects a rate limit that is not a whole number", () => {
+    expectIssue(withServer((s) => (s["rateLimitPerMinute"] = 1.5)), "servers[0].rateLimitPerMinute", "must be a whole number of requests per minute");
+  });
+
+  it("rejects an allowed origin with a path", () => {
+    expectIssue(withServer((s) => (s["allowedOrigins"] = ["https://app.example.com/"])), "servers[0].allowedOrigins[0]", "must be an origin like https://app.example.com");
+  });
+
+  it("rejects an algorithm the worker does not support", () => {
+    expectIssue(withServer((s) => (s["algorithms"] = ["HS256"])), "servers[0].algorithms[0]", "must be one of ES256, RS256, EdDSA");
+  });
+
+  it("rejects a malformed compatibility date", () => {
+    expectIssue(withServer((s) => (s["compatibilityDate"] = "March 2026")), "servers[0].compatibilityDate", "must be a date like 2026-03-01");
+  });
+
+  it("rejects an unknown keepBindings type", () => {
+    expectIssue(withServer((s) => (s["keepBindings"] = ["secrets"])), "servers[0].keepBindings[0]", "must be binding types among secret_text");
+  });
+
+  it("rejects an observability sample rate above 1", () => {
+    expectIssue(withServer((s) => (s["observabilitySampleRate"] = 2)), "servers[0].observabilitySampleRate", "must be from 0 to 1");
+  });
+
+  it("rejects a misspelt setting instead of ignoring it", () => {
+    expectIssue(withServer((s) => (s["audiance"] = "https://alpha.example.com")), "servers[0].audiance", "is not a known setting");
+  });
+
+  it("names the command that sets a declared secret without a value", () => {
+    expectIssue(withServer((s) => (s["secrets"] = ["UPSTREAM_API_KEY"])), "secrets.alpha.UPSTREAM_API_KEY", "pulumi config set --secret --path 'secrets.alpha.UPSTREAM_API_KEY' <value>");
+  });
+
+  it("rejects a secret value nobody declared, without printing it", () => {
+    const values = baseValues();
+    values["secrets"] = { alpha: { STRAY: "hunter2-do-not-print" } };
+    const error = expectIssue(values, "secrets.alpha.STRAY", 'is not declared: add "STRAY" to servers[0].secrets');
+    expect(error.message).not.toContain("hunter2-do-not-print");
+  });
+
+  it("rejects secrets for a server that does not exist", () => {
+    const values = baseValues();
+    values["secrets"] = { gamma: { KEY: "x" } };
+    expectIssue(values, "secrets.gamma", "belongs to no server");
+  });
+
+  it("rejects a secret named like a worker var or binding", () => {
+    const values = withServer((s) => (s["secrets"] = [MCP_AGENT.binding]));
+    values["secrets"] = { alpha: { [MCP_AGENT.binding]: "x" } };
+    expectIssue(values, "servers[0].secrets", `must not declare ${MCP_AGENT.binding}`);
+  });
+
+  it("rejects a secret name that is not an upper-case identifier", () => {
+    expectIssue(withServer((s) => (s["secrets"] = ["api-key"])), "servers[0].secrets[0]", "must be an upper-case name like MY_API_KEY");
+  });
+
+  it("rejects a secret stored in plain text in the stack file, without printing it", () => {
+    const text = [
+      "config:",
+      "  authgent-edge:accountId: 0123456789abcdef0123456789abcdef",
+      "  authgent-edge:defaults: { issuer: https://auth.example.com, zoneId: fedcba9876543210fedcba9876543210 }",
+      "  authgent-edge:servers: [ { name: alpha, audience: https://alpha.example.com, customDomain: alpha.example.com, secrets: [API_KEY] } ]",
+      "  authgent-edge:secrets: { alpha: { API_KEY: plain-text-leak } }",
+    ].join("\n");
+    const source = stackFileInput("test", text);
+    let error: StackConfigError | undefined;
+    try {
+      parseStackConfig(source);
+    } catch (err) {
+      error = err as StackConfigError;
+    }
+    expect(error?.issues).toContainEqual({ path: "secrets.alpha.API_KEY", message: expect.stringContaining("is stored in plain text") as unknown as string });
+    expect(error?.message).not.toContain("plain-text-leak");
+  });
+
+  it("rejects a token lifetime below the worker's minimum", () => {
+    expectIssue(withServer((s) => (s["maxTokenLifetime"] = 10)), "servers[0].maxTokenLifetime", "must be between 60 and 31536000 seconds");
+  });
+
+  it("reports every problem at once", () => {
+    const values = withServer((s) => {
+      s["name"] = "Bad Name";
+      s["audience"] = "http://x";
+    });
+    values["accountId"] = "nope";
+    expect(issuesOf(values).map((i) => i.path)).toEqual(["accountId", "servers[0].name", "servers[0].audience"]);
+  });
+});
+
+describe("stack config: secure values", () => {
+  it("turns encrypted secure: values into placeholders that validate without a secrets provider", () => {
+    const text = [
+      "config:",
+      "  authgent-edge:accountId: 0123456789abcdef0123456789abcdef",
+      "  authgent-edge:defaults: { issuer: https://auth.example.com, zoneId: fedcba9876543210fedcba9876543210 }",
+      "  authgent-edge:servers: [ { name: alpha, audience: https://alpha.example.com, customDomain: alpha.example.com, secrets: [API_KEY] } ]",
+      "  authgent-edge:secrets:",
+      "    alpha:",
+      "      API_KEY:",
+      "        secure: v1:c2VjcmV0:AAAABBBB",
+    ].join("\n");
+    const [server] = parseStackConfig(stackFileInput("test", text)).servers;
+    expect(String(server?.secrets.get("API_KEY"))).toBe("[secret]");
+    expect(inspect(server, { depth: 10 })).not.toContain("v1:c2VjcmV0");
+    expect(inspect(server, { depth: 10 })).toContain("[secret]");
+  });
+});

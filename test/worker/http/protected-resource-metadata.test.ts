@@ -1,0 +1,53 @@
+import { SELF } from "cloudflare:test";
+import { OAuthProtectedResourceMetadataSchema } from "@modelcontextprotocol/sdk/shared/auth.js";
+import { describe, expect, inject, it } from "vitest";
+import { registry } from "../../../worker/tools/registry.ts";
+import { TEST_AUDIENCE } from "../../support/worker-pool-options.ts";
+
+const PATHS = ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"];
+
+describe("RFC 9728 protected resource metadata", () => {
+  for (const path of PATHS) {
+    it(`serves the document at ${path} without authentication`, async () => {
+      const response = await SELF.fetch(`${TEST_AUDIENCE}${path}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get("content-type")).toContain("application/json");
+      const metadata = OAuthProtectedResourceMetadataSchema.parse(await response.json());
+      expect(metadata).toEqual({
+        resource: TEST_AUDIENCE,
+        authorization_servers: [inject("devIssuer")],
+        scopes_supported: ["mcp:read", "mcp:write"],
+        bearer_methods_supported: ["header"],
+        resource_name: "Authgent MCP server",
+      });
+    });
+
+    it(`allows any origin to read ${path} and answers its preflight`, async () => {
+      const response = await SELF.fetch(`${TEST_AUDIENCE}${path}`, { headers: { origin: "https://anywhere.example" } });
+      expect(response.headers.get("access-control-allow-origin")).toBe("*");
+      const preflight = await SELF.fetch(`${TEST_AUDIENCE}${path}`, {
+        method: "OPTIONS",
+        headers: { origin: "https://anywhere.example", "access-control-request-method": "GET" },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get("access-control-allow-origin")).toBe("*");
+      expect(preflight.headers.get("access-control-allow-methods")).toContain("GET");
+    });
+  }
+
+  it("derives scopes_supported from the tool registry", () => {
+    expect(registry.scopes).toEqual(["mcp:read", "mcp:write"]);
+  });
+
+  it("answers HEAD without a body", async () => {
+    const response = await SELF.fetch(`${TEST_AUDIENCE}${PATHS[0]}`, { method: "HEAD" });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("");
+  });
+
+  it("answers POST with 405 and Allow", async () => {
+    const response = await SELF.fetch(`${TEST_AUDIENCE}${PATHS[0]}`, { method: "POST" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("GET, HEAD, OPTIONS");
+  });
+});

@@ -1,0 +1,25 @@
+import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { isProductionStack, productionConfigSchema, type ProductionConfig } from "../production.ts";
+import { RESOURCE_TYPES, stackOfUrn } from "../resources.ts";
+
+/** `repo[:tag]@sha256:<64 hex>`: the only reference a registry cannot change under you. */
+export const DIGEST_REFERENCE = /@sha256:[0-9a-f]{64}$/;
+
+/** A tag like `latest` can point at a different Authgent build on every pull. */
+export const imageDigestPolicy: ResourceValidationPolicy = {
+  name: "authgent-image-pinned-by-digest",
+  description: "The Authgent image is pinned by digest (…@sha256:…) in production.",
+  severity: "high",
+  configSchema: { properties: { ...productionConfigSchema } },
+  remediationSteps:
+    "Resolve the tag you tested (docker buildx imagetools inspect authgent/authgent:<tag>) and set authgent.image to " +
+    "authgent/authgent:<tag>@sha256:<digest> in Pulumi.production.yaml.",
+  validateResource: (args, reportViolation) => {
+    if (args.type !== RESOURCE_TYPES.remoteImage) return;
+    if (!isProductionStack(stackOfUrn(args.urn), args.getConfig<ProductionConfig>())) return;
+    const name = String(args.props.name ?? "");
+    if (!DIGEST_REFERENCE.test(name)) {
+      reportViolation(`Image "${name}" is not pinned by digest. Use <image>:<tag>@sha256:<digest> so production runs exactly the build you tested.`);
+    }
+  },
+};

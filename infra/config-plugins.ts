@@ -7,6 +7,8 @@
  * its cross-checks). Until then a stack with an `authgent:` block is rejected
  * with a clear message rather than silently ignored.
  */
+import { authgentPlugin } from "./authgent/plugin.ts";
+import type { AuthgentConfig } from "./authgent/config.ts";
 import type { AuthgentConfigPlugin } from "./config.ts";
 
-export const authgentConfigPlugin: AuthgentConfigPlugin<unknown> | undefined = undefined;
+export const authgentConfigPlugin: AuthgentConfigPlugin<AuthgentConfig> | undefined = authgentPlugin;

@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { parseStackConfig, PROJECT, type FleetConfig, type StackConfigInput } from "./config.ts";
+import { authgentSecretLeaves } from "./authgent/secret-paths.ts";
 import { authgentConfigPlugin } from "./config-plugins.ts";
 import { REPO_ROOT } from "./worker-bundle.ts";
 
@@ -27,6 +28,8 @@ export function readPulumiConfig(): StackConfigInput {
   // The language host lists keys holding any `secure:` value; `secrets` must be one.
   const secretKeys = parseSecretKeys(process.env["PULUMI_CONFIG_SECRET_KEYS"]);
   const plaintextSecretPaths = values["secrets"] !== undefined && !secretKeys.includes(`${NAMESPACE}secrets`) ? leafPaths(values["secrets"], "secrets") : [];
+  // Issue 4: the `authgent:` block's secret fields follow the same rule.
+  if (!secretKeys.includes(`${NAMESPACE}authgent`)) plaintextSecretPaths.push(...authgentSecretLeaves(values["authgent"]).map((leaf) => leaf.path));
   return { stack: pulumi.getStack(), values, plaintextSecretPaths };
 }
 
@@ -59,6 +62,8 @@ export function stackFileInput(stack: string, text: string): StackConfigInput {
     if (!fullKey.startsWith(NAMESPACE)) continue;
     const key = fullKey.slice(NAMESPACE.length);
     values[key] = fromYaml(value, key, key === "secrets", plaintextSecretPaths);
+    // Issue 4: the `authgent:` block's secret fields must be `secure:` values too.
+    if (key === "authgent") plaintextSecretPaths.push(...authgentSecretLeaves(value).filter((leaf) => !isSecureValue(leaf.value)).map((leaf) => leaf.path));
   }
   return { stack, values, plaintextSecretPaths };
 }
@@ -73,8 +78,12 @@ export function loadPulumiConfig(): FleetConfig {
   return parseStackConfig(readPulumiConfig(), { ...(authgentConfigPlugin ? { authgent: authgentConfigPlugin } : {}) });
 }
 
+function isSecureValue(value: unknown): boolean {
+  return isRecord(value) && Object.keys(value).length === 1 && typeof value["secure"] === "string";
+}
+
 function fromYaml(value: unknown, path: string, inSecrets: boolean, plaintext: string[]): unknown {
-  if (isRecord(value) && Object.keys(value).length === 1 && typeof value["secure"] === "string") return SECURE_PLACEHOLDER;
+  if (isSecureValue(value)) return SECURE_PLACEHOLDER;
   if (Array.isArray(value)) return value.map((item, i) => fromYaml(item, `${path}[${i}]`, inSecrets, plaintext));
   if (isRecord(value)) {
     const out: Record<string, unknown> = {};

@@ -13,6 +13,7 @@
  */
 import type * as cloudflare from "@pulumi/cloudflare";
 import { DURABLE_OBJECT_MIGRATIONS, MCP_AGENT, type DurableObjectMigration } from "../worker/bindings.ts";
+import type { MigrationTagReader } from "./cloudflare-api.ts";
 
 export type MigrationLedger = readonly DurableObjectMigration[];
 
@@ -91,6 +92,32 @@ export function checkLedger(ledger: MigrationLedger, boundClasses: readonly stri
       throw new MigrationLedgerError(`Durable Object class ${name} is bound but no migration in DURABLE_OBJECT_MIGRATIONS creates it: append a step with newSqliteClasses: ["${name}"]`);
     }
   }
+}
+
+/** Deployed-tag reads in flight at once: polite to the API, quick for 50 servers. */
+const READ_CONCURRENCY = 8;
+
+/**
+ * Reads each script's deployed tag (one request per script) and returns the
+ * pending steps per script name. Runs before any resource is declared, so a
+ * bad ledger or an unreachable API fails the program cleanly.
+ */
+export async function planMigrations(
+  accountId: string,
+  scriptNames: readonly string[],
+  reader: MigrationTagReader,
+  ledger: MigrationLedger = DURABLE_OBJECT_MIGRATIONS,
+): Promise<ReadonlyMap<string, ScriptMigrations | undefined>> {
+  checkLedger(ledger);
+  const out = new Map<string, ScriptMigrations | undefined>();
+  const queue = [...scriptNames];
+  const worker = async (): Promise<void> => {
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) {
+      out.set(name, pendingMigrations(ledger, await reader.currentTag(accountId, name), name));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, queue.length) }, worker));
+  return new Map(scriptNames.map((name) => [name, out.get(name)]));
 }
 
 export { DURABLE_OBJECT_MIGRATIONS };

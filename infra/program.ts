@@ -7,7 +7,7 @@ import { buildBundles, type BundleBuilder } from "./bundles.ts";
 import type { MigrationTagReader } from "./cloudflare-api.ts";
 import type { FleetConfig } from "./config.ts";
 import { McpFleet, type McpFleetArgs } from "./components/mcp-fleet.ts";
-import type { MigrationLedger } from "./migrations.ts";
+import { planMigrations, type MigrationLedger } from "./migrations.ts";
 
 /** Logical name of the fleet component (parent of every server). */
 export const FLEET_NAME = "mcp-fleet";
@@ -26,12 +26,13 @@ export interface DeployStackOptions {
 export type StackOutputs = { readonly servers: McpFleet["servers"] };
 
 export async function deployStack(config: FleetConfig, options: DeployStackOptions): Promise<StackOutputs> {
+  const names = config.servers.map((s) => s.name);
+  const migrations = await planMigrations(config.accountId, names, options.migrationTags, options.ledger);
   const bundles = await buildBundles(config.servers, options.build);
   const fleet = new McpFleet(FLEET_NAME, {
     config,
     bundles,
-    migrationTags: options.migrationTags,
-    ...(options.ledger ? { ledger: options.ledger } : {}),
+    migrations,
     ...(options.transformScript ? { transformScript: options.transformScript } : {}),
   });
   return { servers: fleet.servers };

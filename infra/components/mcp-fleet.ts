@@ -3,9 +3,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { DeployBundle } from "../bundles.ts";
-import type { MigrationTagReader } from "../cloudflare-api.ts";
 import type { FleetConfig } from "../config.ts";
-import { checkLedger, DURABLE_OBJECT_MIGRATIONS, type MigrationLedger } from "../migrations.ts";
+import type { ScriptMigrations } from "../migrations.ts";
 import { McpWorker, type McpWorkerArgs } from "./mcp-worker.ts";
 
 /** Pulumi type token of the component. */
@@ -15,9 +14,8 @@ export interface McpFleetArgs {
   readonly config: FleetConfig;
   /** Bundles by worker source (`buildBundles`). */
   readonly bundles: ReadonlyMap<string, DeployBundle>;
-  readonly migrationTags: MigrationTagReader;
-  /** @default DURABLE_OBJECT_MIGRATIONS from worker/bindings.ts */
-  readonly ledger?: MigrationLedger;
+  /** Pending Durable Object migrations by server name (`planMigrations`); absent = up to date. */
+  readonly migrations: ReadonlyMap<string, ScriptMigrations | undefined>;
   /** Escape hatch applied to every server's script args. @default identity */
   readonly transformScript?: McpWorkerArgs["transformScript"];
 }
@@ -35,22 +33,19 @@ export class McpFleet extends pulumi.ComponentResource {
 
   constructor(name: string, args: McpFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     super(MCP_FLEET_TYPE, name, {}, opts);
-    const ledger = args.ledger ?? DURABLE_OBJECT_MIGRATIONS;
-    checkLedger(ledger);
-
     const workers = new Map<string, McpWorker>();
     const servers: Record<string, ServerOutputs> = {};
     for (const server of args.config.servers) {
       const bundle = args.bundles.get(server.source);
       if (!bundle) throw new Error(`no bundle for worker source ${server.source} (server ${server.name})`);
+      const migrations = args.migrations.get(server.name);
       const worker = new McpWorker(
         server.name,
         {
           accountId: args.config.accountId,
           server,
           bundle,
-          migrationTags: args.migrationTags,
-          ledger,
+          ...(migrations ? { migrations } : {}),
           ...(args.transformScript ? { transformScript: args.transformScript } : {}),
         },
         { parent: this },

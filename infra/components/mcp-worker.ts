@@ -5,12 +5,11 @@
  */
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
-import { DURABLE_OBJECT_MIGRATIONS, MAIN_MODULE } from "../../worker/bindings.ts";
+import { MAIN_MODULE } from "../../worker/bindings.ts";
 import { resourceMetadataUrl } from "../../worker/config.ts";
 import type { DeployBundle } from "../bundles.ts";
-import type { MigrationTagReader } from "../cloudflare-api.ts";
 import type { ServerConfig } from "../config.ts";
-import { pendingMigrations, type MigrationLedger } from "../migrations.ts";
+import type { ScriptMigrations } from "../migrations.ts";
 import { scriptBindings } from "../worker-bindings.ts";
 
 /** Pulumi type token of the component. */
@@ -23,10 +22,12 @@ export interface McpWorkerArgs {
   readonly server: ServerConfig;
   /** The bundle of `server.source`. */
   readonly bundle: DeployBundle;
-  /** Reads the script's deployed migration tag (one script, one request). */
-  readonly migrationTags: MigrationTagReader;
-  /** Durable Object migrations, oldest first. @default DURABLE_OBJECT_MIGRATIONS from worker/bindings.ts */
-  readonly ledger?: MigrationLedger;
+  /**
+   * Durable Object migration steps still pending for this script (from
+   * `planMigrations`: only the steps after its deployed tag).
+   * @default none — the script is already at the ledger's last tag
+   */
+  readonly migrations?: ScriptMigrations;
   /**
    * Escape hatch: adjust the script's args before creation (e.g. `limits`,
    * `placement`, `tailConsumers`) instead of growing these args.
@@ -70,10 +71,6 @@ export class McpWorker extends pulumi.ComponentResource {
 
   private createScript(name: string, args: McpWorkerArgs): cloudflare.WorkersScript {
     const { server } = args;
-    const ledger = args.ledger ?? DURABLE_OBJECT_MIGRATIONS;
-    const migrations = pulumi
-      .output(args.migrationTags.currentTag(args.accountId, server.name))
-      .apply((tag) => pendingMigrations(ledger, tag, server.name));
     const scriptArgs: cloudflare.WorkersScriptArgs = {
       accountId: args.accountId,
       scriptName: server.name,
@@ -83,7 +80,7 @@ export class McpWorker extends pulumi.ComponentResource {
       compatibilityDate: server.compatibilityDate,
       compatibilityFlags: [...server.compatibilityFlags],
       bindings: scriptBindings(server),
-      migrations,
+      ...(args.migrations ? { migrations: args.migrations } : {}),
       observability: { enabled: true, headSamplingRate: server.observabilitySampleRate },
       ...(server.keepBindings.length > 0 ? { keepBindings: [...server.keepBindings] } : {}),
     };

@@ -218,9 +218,22 @@ const baseSchema = z.strictObject({
  * Zod schema of the `authgent:` block, for composition into the stack
  * config. Messages are predicates ("must be …") completed by the key path.
  */
-export const authgentConfigSchema: z.ZodType<AuthgentConfig, AuthgentConfigInput> = baseSchema.superRefine((cfg, ctx) => {
-  for (const issue of crossFieldIssues(cfg)) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
-});
+export const authgentConfigSchema: z.ZodType<AuthgentConfig, AuthgentConfigInput> = baseSchema
+  .superRefine((cfg, ctx) => {
+    for (const issue of crossFieldIssues(cfg)) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
+  })
+  .transform((cfg) => {
+    PARSED.add(cfg);
+    return cfg;
+  });
+
+/** Every object `authgentConfigSchema` produced, so untyped holders can prove what they hold. */
+const PARSED = new WeakSet<object>();
+
+/** True for (only) the result of `authgentConfigSchema`; the fleet config carries the block as `unknown`. */
+export function isAuthgentConfig(value: unknown): value is AuthgentConfig {
+  return typeof value === "object" && value !== null && PARSED.has(value);
+}
 
 function crossFieldIssues(cfg: z.output<typeof baseSchema>): { path: string[]; message: string }[] {
   const issues: { path: string[]; message: string }[] = [];

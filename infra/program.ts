@@ -3,6 +3,7 @@
  * `index.ts`), and what `npm run plan`, the tests and the benchmark run under
  * mocks. Issue 4 adds the Authgent host here when `config.authgent` is set.
  */
+import { deployAuthgent, type AuthgentOutputs } from "./authgent/deploy.ts";
 import { buildBundles, type BundleBuilder } from "./bundles.ts";
 import type { MigrationTagReader } from "./cloudflare-api.ts";
 import type { FleetConfig } from "./config.ts";
@@ -22,8 +23,8 @@ export interface DeployStackOptions {
   readonly transformScript?: McpFleetArgs["transformScript"];
 }
 
-/** Stack outputs, one entry per server. */
-export type StackOutputs = { readonly servers: McpFleet["servers"] };
+/** Stack outputs, one entry per server; `authgent` when the stack deploys Authgent (issue 4). */
+export type StackOutputs = { readonly servers: McpFleet["servers"]; readonly authgent?: AuthgentOutputs };
 
 export async function deployStack(config: FleetConfig, options: DeployStackOptions): Promise<StackOutputs> {
   const names = config.servers.map((s) => s.name);
@@ -35,5 +36,7 @@ export async function deployStack(config: FleetConfig, options: DeployStackOptio
     migrations,
     ...(options.transformScript ? { transformScript: options.transformScript } : {}),
   });
-  return { servers: fleet.servers };
+  // Issue 4: Authgent on its Docker host; no `authgent:` block, no Docker resources.
+  const authgent = deployAuthgent(config.authgent);
+  return { servers: fleet.servers, ...(authgent ? { authgent } : {}) };
 }

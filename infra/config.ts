@@ -171,7 +171,8 @@ function resolveServer(raw: RawStackConfig, server: RawServer, index: number, de
   const at = `servers[${index}]`;
   const pick = <K extends keyof RawServerSettings>(key: K): RawServerSettings[K] | undefined => server[key] ?? raw.defaults?.[key];
   const issuer = pick("issuer") ?? deployedIssuer;
-  if (issuer === undefined) {
+  // An invalid authgent: block is reported on its own; its issuer would have been the default.
+  if (issuer === undefined && raw.authgent === undefined) {
     issues.push({ path: `${at}.issuer`, message: "is required: set defaults.issuer (or this server's issuer) to your Authgent URL, or add an authgent: block to deploy one" });
   }
   const settings = {

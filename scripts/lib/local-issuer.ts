@@ -22,9 +22,18 @@ export type IssuerAlg = "ES256" | "RS256" | "EdDSA";
  * How the tenant's JWKS endpoint misbehaves; `ok` is a healthy Authgent.
  * `oversized` declares its 2 MiB size in `content-length`; `oversized-chunked`
  * streams the same body chunked, without a length, so a client's streaming
- * size cap is what has to stop it.
+ * size cap is what has to stop it. `hang` never sends headers;
+ * `hang-after-headers` sends headers and the start of a body, then stalls.
  */
-export type JwksMode = "ok" | "error500" | "html" | "oversized" | "oversized-chunked" | "hang" | "down";
+export type JwksMode =
+  | "ok"
+  | "error500"
+  | "html"
+  | "oversized"
+  | "oversized-chunked"
+  | "hang"
+  | "hang-after-headers"
+  | "down";
 
 export interface MintOptions {
   /** Extra or overriding claims. `null` deletes a default claim. */
@@ -236,6 +245,11 @@ export async function startLocalIssuer(options: StartLocalIssuerOptions = {}): P
         res.writeHead(200, { "content-type": "application/json" });
         hanging.add(res);
         return; // never ends until close()
+      case "hang-after-headers":
+        res.writeHead(200, { "content-type": "application/json" });
+        res.write('{"keys":[');
+        hanging.add(res);
+        return;
       case "down":
         res.destroy();
         return;

@@ -30,7 +30,11 @@ export function translateJoseError(error: unknown): InvalidTokenError | undefine
     // The kid exists but not for this alg/kty (or is ambiguous): no key to verify with.
     return new InvalidTokenError("ERR_TOKEN_KEY_UNKNOWN", "no single published key matches kid and alg", { cause: error, claim: "kid" });
   }
-  if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
+  if (error instanceof errors.JWKSInvalid || error instanceof errors.JWKInvalid) {
+    return new InvalidTokenError("ERR_TOKEN_KEY_UNKNOWN", "the published key for this kid is unusable", { cause: error, claim: "kid" });
+  }
+  if (error instanceof errors.JOSEError) {
+    // JWSInvalid, JWTInvalid and any other jose verification failure concern the token itself.
     return new InvalidTokenError("ERR_TOKEN_MALFORMED", "token is not a well-formed JWT", { cause: error });
   }
   // jose throws TypeError when the resolved key cannot be used for the token's

@@ -2,6 +2,9 @@ import { createLocalJWKSet, errors, type JSONWebKeySet } from "jose";
 import type { SupportedAlgorithm } from "../config.ts";
 import { JwksFetchError } from "./fetch-error.ts";
 
+/** JWK members that only private (RFC 7518 §6.2.2, §6.3.2) or symmetric (§6.4.1) keys carry. */
+const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k", "priv"] as const;
+
 /** One JWKS as fetched at one moment, ready to verify with. */
 export interface KeySnapshot {
   readonly jwks: JSONWebKeySet;
@@ -36,6 +39,11 @@ export async function buildKeySnapshot(
     throw cause;
   }
   const jwks = document as JSONWebKeySet;
+  // RFC 7517 §4/§6: a published set holds public keys only. Private or
+  // symmetric material means the issuer leaked a signing secret: trust none of it.
+  if (jwks.keys.some((jwk) => PRIVATE_MEMBERS.some((member) => member in jwk))) {
+    throw new JwksFetchError("invalid_jwks", "the JWKS contains private or symmetric key material");
+  }
   const kids = new Set<string>();
   for (const jwk of jwks.keys) {
     if (typeof jwk.kid !== "string" || jwk.kid === "") continue;

@@ -1,6 +1,7 @@
 import { errors } from "jose";
 import { InvalidTokenError, JwksUnavailableError } from "../auth/errors.ts";
-import type { KeyResolver, KeySelector } from "../auth/verify-token.ts";
+import type { KeySelector } from "../auth/header-policy.ts";
+import type { KeyResolver } from "../auth/verify-token.ts";
 import { fetchJsonBounded, type BoundedFetchOptions } from "./bounded-fetch.ts";
 import { discoverJwksUri } from "./discovery.ts";
 import { JwksFetchError } from "./fetch-error.ts";

@@ -11,7 +11,7 @@ import type { WorkerVarName } from "../../../worker/bindings.ts";
 export const AUDIENCE = "https://mcp.test.example";
 
 export type IssuerAlg = "ES256" | "RS256" | "EdDSA";
-export type JwksMode = "ok" | "error500" | "html" | "oversized" | "oversized-chunked" | "hang" | "down";
+export type JwksMode = "ok" | "error500" | "html" | "oversized" | "oversized-chunked" | "hang" | "hang-after-headers" | "down";
 
 async function admin<T>(action: string, body: Record<string, unknown>): Promise<T> {
   const response = await fetch(`${inject("issuerOrigin")}/__admin/${action}`, {

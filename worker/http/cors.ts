@@ -31,15 +31,14 @@ export function checkOrigin(request: Request, config: WorkerConfig): string | nu
   return origin;
 }
 
-/** Preflight answer for `/mcp`; the origin was already checked. */
-export function preflightResponse(origin: string | null, methods: readonly string[]): Response {
+/** Preflight answer for `/mcp`; the origin was already checked by `checkOrigin`. */
+export function preflightResponse(methods: readonly string[]): Response {
   const headers = new Headers({
     "access-control-allow-methods": methods.join(", "),
     "access-control-allow-headers": CORS_ALLOW_HEADERS,
     "access-control-max-age": String(CORS_MAX_AGE_SECONDS),
   });
-  if (origin !== null) headers.set("access-control-allow-origin", origin);
-  headers.set("vary", "origin");
+  // `withCors` adds the allow-origin echo and `Vary`, as for every /mcp answer.
   return new Response(null, { status: 204, headers });
 }
 

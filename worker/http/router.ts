@@ -19,7 +19,7 @@ export async function route(request: Request, env: Env, ctx: ExecutionContext | 
     config = workerConfig(env);
     if (pathname === MCP_PATH) {
       origin = checkOrigin(request, config);
-      return withCors(await handleMcp(request, env, ctx, config, origin, deps), origin);
+      return withCors(await handleMcp(request, env, ctx, config, deps), origin);
     }
     if (isMetadataPath(pathname, config)) return metadataResponse(request, config, deps.registry.scopes);
     throw new NotFoundError();

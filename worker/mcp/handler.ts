@@ -4,6 +4,13 @@
  * Order of checks, cheapest and least revealing first: origin (by the
  * router) → authentication → body → protocol version → rate limit → session
  * → dispatch. Nothing is read from an unauthenticated client beyond headers.
+ *
+ * Rate limiting has two layers so the hot path needs no Durable Object round
+ * trip: every authenticated request passes the rate-limiting binding (cheap,
+ * approximate, keyed by principalKey); requests that touch state (initialize,
+ * DELETE, get_data, write_data) are also counted exactly by the user's
+ * Durable Object in the same RPC that does the work. hello, tools/list and
+ * ping never reach the object.
  */
 import { AgentClient } from "../agent/agent-client.ts";
 import type { Principal } from "../auth/principal.ts";
@@ -38,13 +45,12 @@ export interface McpDeps {
   readonly sessions: SessionCache;
 }
 
-/** `origin` is the already-checked request origin (null: no Origin header). */
+/** Answers a request to `/mcp` whose Origin the router already accepted. */
 export async function handleMcp(
   request: Request,
   env: Env,
   ctx: ExecutionContext | undefined,
   config: WorkerConfig,
-  origin: string | null,
   deps: McpDeps,
 ): Promise<Response> {
   // `return await`, not `return`: workerd reports a rejection that an async
@@ -55,7 +61,7 @@ export async function handleMcp(
     case "DELETE":
       return await endSession(request, env, ctx, config, deps);
     case "OPTIONS":
-      return preflightResponse(origin, MCP_METHODS);
+      return preflightResponse(MCP_METHODS);
     default:
       throw new MethodNotAllowedError(MCP_METHODS);
   }

@@ -60,6 +60,7 @@ describe("CORS on /mcp", () => {
       expect(allowHeaders).toContain(header);
     }
     expect(response.headers.get("access-control-allow-methods")).toBe("POST, DELETE, OPTIONS");
+    expect(response.headers.get("vary")).toBe("origin");
   });
 
   it("refuses a preflight from a foreign origin", async () => {

@@ -3,6 +3,7 @@ import { OAuthProtectedResourceMetadataSchema } from "@modelcontextprotocol/sdk/
 import { describe, expect, inject, it } from "vitest";
 import { registry } from "../../../worker/tools/registry.ts";
 import { TEST_AUDIENCE } from "../../support/worker-pool-options.ts";
+import { mcpRequest, rpc, sendWithEnv } from "../mcp/support.ts";
 
 const PATHS = ["/.well-known/oauth-protected-resource", "/.well-known/oauth-protected-resource/mcp"];
 
@@ -37,6 +38,17 @@ describe("RFC 9728 protected resource metadata", () => {
 
   it("derives scopes_supported from the tool registry", () => {
     expect(registry.scopes).toEqual(["mcp:read", "mcp:write"]);
+  });
+
+  it("serves the document at the exact URL it advertises for an audience with a path (RFC 9728 §3.1)", async () => {
+    const vars = { MCP_AUDIENCE: "https://mcp.test.example/servers/crm/" };
+    const challenge = await sendWithEnv(mcpRequest(rpc("ping")), vars);
+    const advertised = "https://mcp.test.example/.well-known/oauth-protected-resource/servers/crm";
+    expect(challenge.headers.get("www-authenticate")).toBe(`Bearer resource_metadata="${advertised}"`);
+    const response = await sendWithEnv(new Request(advertised), vars);
+    expect(response.status).toBe(200);
+    // Canonical resource: no trailing slash.
+    expect(((await response.json()) as { resource: string }).resource).toBe("https://mcp.test.example/servers/crm");
   });
 
   it("answers HEAD without a body", async () => {

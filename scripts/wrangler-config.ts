@@ -1,0 +1,51 @@
+/**
+ * npm run wrangler-config -- --stack <name> [--server <name>] [--out wrangler.jsonc]
+ *
+ * Writes a wrangler.jsonc equivalent to one server of a stack (same name,
+ * vars, Durable Object binding and migrations, rate limiter, compatibility
+ * settings, routes / custom domain), so `wrangler tail` and `wrangler dev`
+ * work against what Pulumi deployed. Reads Pulumi.<stack>.yaml offline;
+ * secret values are never read or written. Exit codes: 0 written, 1 invalid
+ * stack config, 2 bad usage.
+ */
+import { writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { loadStackFileConfig } from "../infra/config-source.ts";
+import { renderWranglerJsonc, secretNamesOf, selectServer, wranglerConfigFor } from "./lib/wrangler-config.ts";
+
+const USAGE = `usage: npm run wrangler-config -- --stack <name> [--server <name>] [--out <file>]
+
+  --stack <name>    Stack to read (Pulumi.<name>.yaml)
+  --server <name>   Which server of the stack (required when it has several)
+  --out <file>      Where to write (default: wrangler.jsonc; "-" prints to stdout)`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: { stack: { type: "string" }, server: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help) return void console.log(USAGE);
+  if (!values.stack) throw new UsageError("--stack is required");
+  const fleet = await loadStackFileConfig(values.stack);
+  const server = selectServer(fleet, values.server);
+  const out = values.out ?? "wrangler.jsonc";
+  const configDir = out === "-" ? process.cwd() : dirname(resolve(out));
+  const text = renderWranglerJsonc(wranglerConfigFor(fleet, server, { configDir }), fleet.stack, secretNamesOf(server));
+  if (out === "-") return void process.stdout.write(text);
+  await writeFile(resolve(out), text);
+  console.log(`wrote ${out} for ${server.name} (stack ${fleet.stack}); try: npx wrangler tail --config ${out}`);
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+    console.error(`wrangler-config: ${err instanceof Error ? err.message : String(err)}`);
+    if (usage) console.error(`\n${USAGE}`);
+    process.exit(usage ? 2 : 1);
+  },
+);

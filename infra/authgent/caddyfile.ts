@@ -16,11 +16,14 @@ export interface CaddyfileInput {
 /** One year, seconds; the issuer is https-only for good. */
 export const HSTS_MAX_AGE_SECONDS = 31_536_000;
 
+/** Characters a value may use to stay one plain Caddyfile token (no spaces, quotes, braces or newlines). */
+export const CADDYFILE_TOKEN = /^[A-Za-z0-9._:/@+-]+$/;
+
 export function renderCaddyfile(input: CaddyfileInput): string {
   for (const [field, value] of Object.entries(input)) {
     // Values come from validated config; refuse anything that could start a
     // new Caddyfile token or directive rather than trusting that.
-    if (typeof value === "string" && !/^[A-Za-z0-9._:/@+-]+$/.test(value)) {
+    if (typeof value === "string" && !CADDYFILE_TOKEN.test(value)) {
       throw new Error(`renderCaddyfile: ${field} contains characters not allowed in a Caddyfile token`);
     }
   }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SecretValue } from "../secret-value.ts";
+import { CADDYFILE_TOKEN } from "./caddyfile.ts";
 import { parseDockerHost } from "./docker-host.ts";
 
 /**
@@ -160,6 +161,12 @@ export const CADDY_DEFAULT_IMAGE = "caddy:2";
 export const AUTHGENT_SIGNING_ALG = "ES256";
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Variables the stack derives from other settings, with where to set them instead. */
+const RESERVED_ENV: Readonly<Record<string, string>> = {
+  AUTHGENT_ISSUER: "comes from authgent.issuer; set the issuer there",
+  AUTHGENT_SIGNING_KEY: "points at the uploaded key; move the file with authgent.signingKeyPath",
+  AUTHGENT_SIGNING_ALG: `is ${AUTHGENT_SIGNING_ALG}: npm run keygen and the stack's key check are for P-256 keys`,
+};
 const DOCKER_NAME = /^[a-z0-9][a-z0-9-]{0,40}$/;
 
 /** "is required: …" when absent (the stack config's formatter keeps that wording), else the type hint. */
@@ -179,8 +186,11 @@ const envRecordError = (issue: { code?: string }) => (issue.code === "invalid_ke
 const tlsSchema = z.strictObject({
   proxy: z.enum(["caddy", "none"], { error: 'must be "caddy" (automatic HTTPS in front of Authgent) or "none"' }).default("caddy"),
   image: text("a Caddy image like caddy:2").min(1).default(CADDY_DEFAULT_IMAGE),
-  email: z.email({ error: "must be an email address for the ACME account" }).optional(),
-  acmeCa: z.url({ protocol: /^https$/, error: "must be an https ACME directory URL" }).optional(),
+  email: z.email({ error: "must be an email address for the ACME account" }).regex(CADDYFILE_TOKEN, { error: "must be a plain email address (no quotes or spaces)" }).optional(),
+  acmeCa: z
+    .url({ protocol: /^https$/, error: "must be an https ACME directory URL" })
+    .regex(CADDYFILE_TOKEN, { error: "must be an https ACME directory URL without spaces, quotes or braces" })
+    .optional(),
 });
 
 const baseSchema = z.strictObject({
@@ -243,9 +253,9 @@ function crossFieldIssues(cfg: z.output<typeof baseSchema>): { path: string[]; m
   } else if (host.ok) {
     if (cfg.sshOpts.length > 0) issues.push({ path: ["sshOpts"], message: "applies to ssh:// hosts only; remove it or use an ssh://user@host host" });
   }
-  for (const name of ["AUTHGENT_ISSUER"]) {
-    if (name in cfg.env) issues.push({ path: ["env", name], message: "comes from authgent.issuer; set the issuer there" });
-    if (name in cfg.secretEnv) issues.push({ path: ["secretEnv", name], message: "comes from authgent.issuer; set the issuer there" });
+  for (const [name, message] of Object.entries(RESERVED_ENV)) {
+    if (name in cfg.env) issues.push({ path: ["env", name], message });
+    if (name in cfg.secretEnv) issues.push({ path: ["secretEnv", name], message });
   }
   for (const name of Object.keys(cfg.secretEnv)) {
     if (name in cfg.env) issues.push({ path: ["env", name], message: "is also in authgent.secretEnv; keep it in one of the two" });

@@ -113,6 +113,13 @@ describe("authgent environment and ports", () => {
     expect(problems({ env: { AUTHGENT_ISSUER: "https://other.example.com" } })).toEqual(["env.AUTHGENT_ISSUER comes from authgent.issuer; set the issuer there"]);
   });
 
+  it("refuses the variables the stack derives, naming the setting to use", () => {
+    expect(problems({ env: { AUTHGENT_SIGNING_KEY: "/elsewhere.pem" }, secretEnv: { AUTHGENT_SIGNING_ALG: "RS256" } })).toEqual([
+      "env.AUTHGENT_SIGNING_KEY points at the uploaded key; move the file with authgent.signingKeyPath",
+      "secretEnv.AUTHGENT_SIGNING_ALG is ES256: npm run keygen and the stack's key check are for P-256 keys",
+    ]);
+  });
+
   it("refuses a variable that is both plain and secret", () => {
     expect(problems({ env: { AUTHGENT_DB_DSN: "sqlite:///x" }, secretEnv: { AUTHGENT_DB_DSN: "postgres://…" } })).toEqual([
       "env.AUTHGENT_DB_DSN is also in authgent.secretEnv; keep it in one of the two",
@@ -127,6 +134,10 @@ describe("authgent environment and ports", () => {
   it("refuses publishPort behind Caddy and out-of-range ports", () => {
     expect(problems({ publishPort: 8443 })).toEqual(["publishPort applies only with tls.proxy: none (behind Caddy, Authgent publishes no port)"]);
     expect(problems({ port: 70000 })).toEqual(["port must be a port number from 1 to 65535"]);
+  });
+
+  it("refuses an ACME email that would not stay one Caddyfile token", () => {
+    expect(problems({ tls: { email: "o'brien@yourcompany.com" } })).toEqual(["tls.email must be a plain email address (no quotes or spaces)"]);
   });
 
   it("refuses unknown settings and an unknown proxy", () => {

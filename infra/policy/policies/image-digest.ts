@@ -5,15 +5,19 @@ import { RESOURCE_TYPES, stackOfUrn } from "../resources.ts";
 /** `repo[:tag]@sha256:<64 hex>`: the only reference a registry cannot change under you. */
 export const DIGEST_REFERENCE = /@sha256:[0-9a-f]{64}$/;
 
-/** A tag like `latest` can point at a different Authgent build on every pull. */
+/**
+ * A tag like `latest` can point at a different build on every pull. Applies
+ * to every image on the Authgent host: Authgent itself and the Caddy proxy
+ * that terminates its TLS (both sit on the token-issuing path).
+ */
 export const imageDigestPolicy: ResourceValidationPolicy = {
   name: "authgent-image-pinned-by-digest",
-  description: "The Authgent image is pinned by digest (…@sha256:…) in production.",
+  description: "The Authgent image (and the Caddy TLS proxy image) is pinned by digest (…@sha256:…) in production.",
   severity: "high",
   configSchema: { properties: { ...productionConfigSchema } },
   remediationSteps:
     "Resolve the tag you tested (docker buildx imagetools inspect authgent/authgent:<tag>) and set authgent.image to " +
-    "authgent/authgent:<tag>@sha256:<digest> in Pulumi.production.yaml.",
+    "authgent/authgent:<tag>@sha256:<digest> in Pulumi.production.yaml; likewise authgent.tls.image for Caddy (caddy:2@sha256:<digest>).",
   validateResource: (args, reportViolation) => {
     if (args.type !== RESOURCE_TYPES.remoteImage) return;
     if (!isProductionStack(stackOfUrn(args.urn), args.getConfig<ProductionConfig>())) return;

@@ -14,6 +14,10 @@ import { renderStack } from "../../../scripts/lib/offline-plan.ts";
 import { stackViolations, violations, type FakeResource } from "./policy-harness.ts";
 
 async function violationsOf(stack: string, dir?: string): Promise<string[]> {
+  return (await planAndViolations(stack, dir)).found;
+}
+
+async function planAndViolations(stack: string, dir?: string) {
   const { plan } = await renderStack(stack, dir ? { dir } : {});
   const resources: FakeResource[] = plan.resources.map((r) => ({ type: r.type, name: r.name, stack, props: r.inputs as Record<string, unknown> }));
   const found: string[] = [];
@@ -26,12 +30,52 @@ async function violationsOf(stack: string, dir?: string): Promise<string[]> {
       }
     }
   }
-  return found;
+  return { plan, found };
 }
 
 describe("policies over the offline plan", () => {
-  it.each(["staging", "production"])("the seed's %s stack passes every policy", async (stack) => {
-    expect(await violationsOf(stack)).toEqual([]);
+  it("the seed's staging stack passes every policy", async () => {
+    expect(await violationsOf("staging")).toEqual([]);
+  });
+
+  it("the seed's production stack passes every policy except an unpinned Authgent image, which it must report", async () => {
+    const { plan, found } = await planAndViolations("production");
+    // The shipped stack may use the seed's authgent/authgent:latest: the policy then
+    // blocks production until the operator pins the digest they tested.
+    const unpinned = plan.resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage" && !/@sha256:[0-9a-f]{64}$/.test(String(r.inputs.name)));
+    expect(found).toEqual(unpinned.map((r) => `authgent-image-pinned-by-digest: Image "${String(r.inputs.name)}" is not pinned by digest. Use <image>:<tag>@sha256:<digest> so production runs exactly the build you tested.`));
+  });
+
+  it("reports both unpinned images of a production Authgent host (Authgent and Caddy)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "policy-authgent-"));
+    await writeFile(
+      join(dir, "Pulumi.production.yaml"),
+      [
+        "config:",
+        "  authgent-edge:accountId: 0123456789abcdef0123456789abcdef",
+        "  authgent-edge:defaults:",
+        "    zoneId: 0123456789abcdef0123456789abcdef",
+        "  authgent-edge:servers:",
+        "    - name: my-mcp-server",
+        "      audience: https://mcp.yourcompany.com",
+        "      customDomain: mcp.yourcompany.com",
+        "  authgent-edge:authgent:",
+        "    host: ssh://deploy@auth.yourcompany.com",
+        "    issuer: https://auth.yourcompany.com",
+        "    image: authgent/authgent:latest",
+        "    signingKey:",
+        "      secure: v1:AAAAAAAAAAAAAAAA:placeholder",
+        "    tls:",
+        "      proxy: caddy",
+        "      email: ops@yourcompany.com",
+        "",
+      ].join("\n"),
+    );
+    const found = await violationsOf("production", dir);
+    expect(found.sort()).toEqual([
+      expect.stringContaining('authgent-image-pinned-by-digest: Image "authgent/authgent:latest" is not pinned'),
+      expect.stringContaining('authgent-image-pinned-by-digest: Image "caddy:2" is not pinned'),
+    ]);
   });
 
   it("catches workers.dev left on and a day-long JWKS TTL that stack validation allows", async () => {

@@ -3,7 +3,7 @@
  * `pulumi up --stack <name>`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CLOUDFLARE_API_BASE_URL, createCloudflareApi, type MigrationTagReader } from "./cloudflare-api.ts";
+import { CLOUDFLARE_API_BASE_URL, CloudflareApiError, createCloudflareApi, type MigrationTagReader } from "./cloudflare-api.ts";
 import { StackConfigError } from "./config.ts";
 import { loadPulumiConfig } from "./config-source.ts";
 import { MigrationLedgerError } from "./migrations.ts";
@@ -14,9 +14,20 @@ export default async function main(): Promise<StackOutputs> {
     return await deployStack(loadPulumiConfig(), { migrationTags: migrationTagReader() });
   } catch (err) {
     // Known, actionable failures print as one message without a stack trace.
-    if (err instanceof StackConfigError || err instanceof MigrationLedgerError) throw new pulumi.RunError(err.message);
+    if (err instanceof StackConfigError || err instanceof MigrationLedgerError || err instanceof CloudflareApiError) throw runError(err.message);
     throw err;
   }
+}
+
+/**
+ * A RunError whose stack is just its message: Pulumi prints RunErrors
+ * without a stack anyway, and formatting a source-mapped stack through the
+ * runner's error reporting costs seconds per report.
+ */
+function runError(message: string): pulumi.RunError {
+  const error = new pulumi.RunError(message);
+  Object.defineProperty(error, "stack", { value: `RunError: ${message}`, writable: true, configurable: true });
+  return error;
 }
 
 /**
@@ -28,7 +39,7 @@ function migrationTagReader(): MigrationTagReader {
   const cloudflareConfig = new pulumi.Config("cloudflare");
   const apiToken = cloudflareConfig.get("apiToken") ?? process.env["CLOUDFLARE_API_TOKEN"];
   if (!apiToken) {
-    throw new pulumi.RunError(
+    throw runError(
       "No Cloudflare API token: set CLOUDFLARE_API_TOKEN or run `pulumi config set --secret cloudflare:apiToken <token>` " +
         "(the program reads each script's Durable Object migration tag before deploying it).",
     );

@@ -131,7 +131,7 @@ describe("stack config: one rule, one message", () => {
     expectIssue(values, "defaults.issuer", "must be an https URL");
   });
 
-  it("rejects an authgent: block while no Authgent plugin is registered", () => {
+  it("rejects an authgent: block when parsed without the Authgent plugin", () => {
     const values = baseValues();
     values["authgent"] = { host: "ssh://deploy@vps.example.com" };
     expectIssue(values, "authgent", "is not supported by this program");

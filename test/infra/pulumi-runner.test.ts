@@ -1,0 +1,86 @@
+/**
+ * Loads infra/ the way `pulumi up` does: @pulumi/pulumi's own program runner
+ * (cmd/run/run.js) with the runtime options from Pulumi.yaml, under mocks,
+ * for each stack file — so a wrong `main`, module system or TypeScript
+ * setting fails here instead of at a user's first `pulumi up`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderStack } from "../../scripts/lib/offline-plan.ts";
+import { startFakeCloudflareApi, type FakeCloudflareApi } from "../../scripts/lib/fake-cloudflare-api.ts";
+import { readProjectFile, runLikePulumi, stackConfigEnv } from "./support/language-host.ts";
+
+const TOKEN = "runner-test-token";
+let api: FakeCloudflareApi;
+
+beforeAll(async () => {
+  api = await startFakeCloudflareApi({ apiToken: TOKEN });
+});
+afterAll(async () => {
+  await api.close();
+});
+
+function cloudflareEnv(token = TOKEN) {
+  return { config: { "cloudflare:apiToken": token, "cloudflare:baseUrl": api.url }, secretKeys: ["cloudflare:apiToken"] };
+}
+
+describe("Pulumi.yaml", () => {
+  it("points Pulumi at infra/ on the nodejs runtime with TypeScript loaded by the node args", async () => {
+    const project = await readProjectFile();
+    expect(project).toEqual({ name: "authgent-edge", main: "infra/", runtime: { name: "nodejs", options: { typescript: false, nodeargs: "--import tsx" } } });
+  });
+});
+
+describe("why Pulumi.yaml loads TypeScript with tsx", () => {
+  it("cannot load this ESM program through Pulumi's default ts-node path", async () => {
+    // No options = typescript: true: vendored ts-node 7 (CommonJS only), no ts-node/esm in the project.
+    const result = await runLikePulumi("staging", await stackConfigEnv("staging", cloudflareEnv()), {});
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain('Unknown file extension ".ts"');
+    expect(result.resources.filter((r) => r.type.startsWith("cloudflare:"))).toEqual([]);
+  });
+});
+
+describe.each(["staging", "production"])("pulumi up --stack %s, as the language host runs it", (stack) => {
+  it("loads the program and declares the same resources as the offline plan, under the Stack", async () => {
+    const result = await runLikePulumi(stack, await stackConfigEnv(stack, cloudflareEnv()));
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).not.toContain("error");
+    expect(result.typescriptLoader).toBe("node args");
+
+    const { plan } = await renderStack(stack);
+    const fromRunner = result.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").sort((a, b) => (a.name < b.name ? -1 : 1));
+    expect(fromRunner.map((r) => ({ ...r, parent: r.name === "mcp-fleet" ? null : r.parent }))).toEqual(plan.resources);
+    expect(result.resources.find((r) => r.name === "mcp-fleet")?.parent).toBe(`authgent-edge-${stack}`);
+    expect(result.resources.filter((r) => r.type === "pulumi:pulumi:Stack")).toHaveLength(1);
+  });
+
+  it("exports each server's URL, metadata URL and script name as stack outputs", async () => {
+    const result = await runLikePulumi(stack, await stackConfigEnv(stack, cloudflareEnv()));
+    const servers = (result.outputs?.["servers"] ?? {}) as Record<string, Record<string, string>>;
+    for (const [name, server] of Object.entries(servers)) {
+      expect(server["scriptName"]).toBe(name);
+      expect(server["prmUrl"]).toBe(`${server["url"]}/.well-known/oauth-protected-resource`);
+    }
+    expect(Object.keys(servers)).toHaveLength(1);
+  });
+});
+
+describe("program failures under the runner", () => {
+  it("reports an invalid stack config as one message naming the key", async () => {
+    const env = await stackConfigEnv("staging", cloudflareEnv());
+    env.config["authgent-edge:servers"] = JSON.stringify([{ name: "my-mcp-server-staging", audience: "https://mcp-staging.yourcompany.com/", customDomain: "mcp-staging.yourcompany.com" }]);
+    const result = await runLikePulumi("staging", env);
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain("servers[0].audience must be an https URL without a trailing slash");
+    expect(result.stderr).not.toContain("    at "); // one message, no stack trace
+    expect(result.resources.filter((r) => r.type.startsWith("cloudflare:"))).toEqual([]);
+  });
+
+  it("stops before declaring resources when the Cloudflare API rejects the token, without printing it", async () => {
+    const result = await runLikePulumi("staging", await stackConfigEnv("staging", cloudflareEnv("rejected-token-value")));
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain("HTTP 403: Authentication error [code: 10000]");
+    expect(result.stderr).not.toContain("rejected-token-value");
+    expect(result.resources.filter((r) => r.type.startsWith("cloudflare:"))).toEqual([]);
+  });
+});

@@ -6,6 +6,7 @@
  * `secure:` values need no secrets provider. Exit codes: 0 plan printed,
  * 1 invalid stack config or program error, 2 bad usage.
  */
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { StackConfigError } from "../infra/config.ts";
 import { MigrationLedgerError } from "../infra/migrations.ts";
@@ -16,6 +17,7 @@ const USAGE = `Usage: npm run plan -- --stack <name> [--json] [--current-migrati
   --stack <name>                    Stack to render (reads Pulumi.<name>.yaml)
   --json                            Print one JSON document { stack, resources: [{ type, name, parent, inputs }] }
   --current-migration-tag <tag>     Plan Durable Object migrations against this deployed tag (default: a fresh account)
+  --config-dir <dir>                Directory holding Pulumi.<name>.yaml (default: the repository root)
   -h, --help                        Show this help`;
 
 class UsageError extends Error {}
@@ -29,13 +31,15 @@ async function main(argv: string[]): Promise<void> {
       stack: { type: "string" },
       json: { type: "boolean" },
       "current-migration-tag": { type: "string" },
+      "config-dir": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) return void console.log(USAGE);
   if (!values.stack) throw new UsageError("--stack is required");
   const tag = values["current-migration-tag"];
-  const { plan } = await renderStack(values.stack, tag === undefined ? {} : { currentMigrationTag: tag });
+  const dir = values["config-dir"];
+  const { plan } = await renderStack(values.stack, { ...(tag === undefined ? {} : { currentMigrationTag: tag }), ...(dir === undefined ? {} : { dir: resolve(dir) }) });
   console.log(values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan));
 }
 

@@ -1,0 +1,89 @@
+/** `npm run plan`: the offline plan as reviewers and CI run it. */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../infra/worker-bundle.ts";
+import { renderStack } from "../../scripts/lib/offline-plan.ts";
+
+const TSX = resolve(REPO_ROOT, "node_modules/.bin/tsx");
+
+function plan(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(TSX, ["scripts/plan.ts", ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", fail);
+    child.on("close", (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "plan-cli-"));
+  await writeFile(
+    join(dir, "Pulumi.secret.yaml"),
+    [
+      "config:",
+      "  authgent-edge:accountId: 0123456789abcdef0123456789abcdef",
+      "  authgent-edge:defaults: { issuer: https://auth.example.com, zoneId: 0123456789abcdef0123456789abcdef }",
+      "  authgent-edge:servers: [ { name: alpha, audience: https://alpha.example.com, customDomain: alpha.example.com, secrets: [UPSTREAM_API_KEY] } ]",
+      "  authgent-edge:secrets:",
+      "    alpha:",
+      "      UPSTREAM_API_KEY:",
+      "        secure: v1:ZW5jcnlwdGVk:c2VjcmV0LWNpcGhlcnRleHQ=",
+    ].join("\n"),
+  );
+  await writeFile(
+    join(dir, "Pulumi.broken.yaml"),
+    ["config:", "  authgent-edge:accountId: 0123456789abcdef0123456789abcdef", "  authgent-edge:defaults: { issuer: https://auth.example.com }", "  authgent-edge:servers: [ { name: alpha, audience: https://alpha.example.com/ , workersDev: true } ]"].join("\n"),
+  );
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("npm run plan", () => {
+  it("prints the documented JSON document, identical to the tests' render", async () => {
+    const result = await plan(["--stack", "production", "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    const printed = JSON.parse(result.stdout) as unknown;
+    expect(printed).toEqual((await renderStack("production")).plan);
+    expect(Object.keys(printed as object)).toEqual(["stack", "resources"]);
+  });
+
+  it("prints the same JSON on every run, so two plans can be diffed", async () => {
+    const [a, b] = [await plan(["--stack", "staging", "--json"]), await plan(["--stack", "staging", "--json"])];
+    expect(a.stdout).toBe(b.stdout);
+  });
+
+  it("plans against a deployed migration tag when given one", async () => {
+    const result = await plan(["--stack", "staging", "--json", "--current-migration-tag", "v1"]);
+    const script = (JSON.parse(result.stdout) as { resources: { type: string; inputs: Record<string, unknown> }[] }).resources.find((r) => r.type === "cloudflare:index/workersScript:WorkersScript");
+    expect(script?.inputs["migrations"]).toBeUndefined();
+  });
+
+  it("needs no secrets provider for secure: values and prints them as [secret]", async () => {
+    const result = await plan(["--stack", "secret", "--config-dir", dir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('"type": "secret_text"');
+    expect(result.stdout).toContain('"text": "[secret]"');
+    expect(result.stdout).not.toContain("c2VjcmV0LWNpcGhlcnRleHQ=");
+  });
+
+  it("exits non-zero with the validation message for a bad stack config", async () => {
+    const result = await plan(["--stack", "broken", "--config-dir", dir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("servers[0].audience must be an https URL without a trailing slash");
+    expect(result.stdout).toBe("");
+  });
+
+  it("exits 2 with usage when --stack is missing", async () => {
+    const result = await plan([]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--stack is required");
+  });
+});

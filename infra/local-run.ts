@@ -1,0 +1,83 @@
+/**
+ * `npm start -- --stack <name> [--server <name>]`: resolves one server of a
+ * stack into what its deployed script gets — the same bindings function the
+ * `McpWorker` component uses, so local runs and deploys cannot drift.
+ */
+import { MCP_AGENT, RATE_LIMITER, WORKER_VARS, type WorkerVarName } from "../worker/bindings.ts";
+import type { ServerConfig } from "./config.ts";
+import { loadStackFileConfig, type ReadStackFileOptions } from "./config-source.ts";
+import { scriptBindings } from "./worker-bindings.ts";
+
+export interface LocalRunTarget {
+  readonly stack: string;
+  /** The server's script name. */
+  readonly server: string;
+  /** Every `plain_text` binding the script deploys with, by var name. */
+  readonly vars: Readonly<Partial<Record<WorkerVarName, string>>>;
+  /** The Durable Object binding (name and class) the script deploys with. */
+  readonly durableObject: { readonly binding: string; readonly className: string };
+  /** The rate-limiting binding's `simple` settings. */
+  readonly rateLimit: { readonly binding: string; readonly limit: number; readonly periodSeconds: number };
+  readonly compatibilityDate: string;
+  readonly compatibilityFlags: readonly string[];
+  /** Secret bindings the deploy adds; their values stay encrypted in the stack and are not available locally. */
+  readonly secretNames: readonly string[];
+}
+
+export class LocalRunError extends Error {
+  readonly code = "ERR_LOCAL_RUN";
+  constructor(message: string) {
+    super(message);
+    this.name = "LocalRunError";
+  }
+}
+
+export interface ResolveLocalRunOptions extends ReadStackFileOptions {
+  readonly stack: string;
+  /** Script name; may be omitted when the stack has exactly one server. */
+  readonly server?: string;
+}
+
+export async function resolveLocalRun(options: ResolveLocalRunOptions): Promise<LocalRunTarget> {
+  const config = await loadStackFileConfig(options.stack, options);
+  const server = pickServer(config.servers, options.server, options.stack);
+  return localRunTarget(options.stack, server);
+}
+
+/** The local view of one resolved server, read back from its deploy bindings. */
+export function localRunTarget(stack: string, server: ServerConfig): LocalRunTarget {
+  const vars: Partial<Record<WorkerVarName, string>> = {};
+  let durableObject: LocalRunTarget["durableObject"] | undefined;
+  let rateLimit: LocalRunTarget["rateLimit"] | undefined;
+  const secretNames: string[] = [];
+  for (const binding of scriptBindings(server)) {
+    const name = String(binding.name);
+    if (binding.type === "plain_text" && Object.hasOwn(WORKER_VARS, name)) vars[name as WorkerVarName] = String(binding.text);
+    else if (binding.type === "durable_object_namespace") durableObject = { binding: name, className: String(binding.className) };
+    else if (binding.type === "ratelimit") {
+      const simple = binding.simple as { limit: number; period: number };
+      rateLimit = { binding: name, limit: simple.limit, periodSeconds: simple.period };
+    } else if (binding.type === "secret_text") secretNames.push(name);
+  }
+  return {
+    stack,
+    server: server.name,
+    vars,
+    durableObject: durableObject ?? { binding: MCP_AGENT.binding, className: MCP_AGENT.className },
+    rateLimit: rateLimit ?? { binding: RATE_LIMITER.binding, limit: server.rateLimit.limit, periodSeconds: RATE_LIMITER.periodSeconds },
+    compatibilityDate: server.compatibilityDate,
+    compatibilityFlags: server.compatibilityFlags,
+    secretNames,
+  };
+}
+
+function pickServer(servers: readonly ServerConfig[], name: string | undefined, stack: string): ServerConfig {
+  const names = servers.map((s) => s.name).join(", ");
+  if (name === undefined) {
+    if (servers.length === 1 && servers[0]) return servers[0];
+    throw new LocalRunError(`stack ${stack} has ${servers.length} servers (${names}): pick one with --server <name>`);
+  }
+  const found = servers.find((s) => s.name === name);
+  if (!found) throw new LocalRunError(`stack ${stack} has no server "${name}"; its servers are: ${names}`);
+  return found;
+}

@@ -43,6 +43,8 @@ export class McpWorker extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
   /** RFC 9728 §3.1 Protected Resource Metadata URL. */
   readonly prmUrl: pulumi.Output<string>;
+  /** Scopes this server's tools require (the Authgent clients must be allowed to request them). */
+  readonly scopes: pulumi.Output<string[]>;
   readonly script: cloudflare.WorkersScript;
   readonly subdomain: cloudflare.WorkersScriptSubdomain;
   readonly customDomain?: cloudflare.WorkersCustomDomain;
@@ -60,7 +62,9 @@ export class McpWorker extends pulumi.ComponentResource {
     this.scriptName = this.script.scriptName;
     this.url = pulumi.output(server.audience);
     this.prmUrl = pulumi.output(resourceMetadataUrl(server.audience));
+    this.scopes = pulumi.output([...server.scopes]);
     this.registerOutputs({
+      scopes: this.scopes,
       scriptName: this.scriptName,
       url: this.url,
       prmUrl: this.prmUrl,

@@ -54,11 +54,12 @@ describe.each(["staging", "production"])("pulumi up --stack %s, as the language 
     expect(result.resources.filter((r) => r.type === "pulumi:pulumi:Stack")).toHaveLength(1);
   });
 
-  it("exports each server's URL, metadata URL and script name as stack outputs", async () => {
+  it("exports each server's URL, metadata URL, script name and scopes as stack outputs", async () => {
     const result = await runLikePulumi(stack, await stackConfigEnv(stack, cloudflareEnv()));
-    const servers = (result.outputs?.["servers"] ?? {}) as Record<string, Record<string, string>>;
+    const servers = (result.outputs?.["servers"] ?? {}) as Record<string, Record<string, unknown>>;
     for (const [name, server] of Object.entries(servers)) {
       expect(server["scriptName"]).toBe(name);
+      expect(server["scopes"]).toEqual(["mcp:read", "mcp:write"]);
       expect(server["prmUrl"]).toBe(`${server["url"]}/.well-known/oauth-protected-resource`);
     }
     expect(Object.keys(servers)).toHaveLength(1);

@@ -7,6 +7,9 @@ import { MCP_WORKER_TYPE, routeSlug } from "../../infra/components/mcp-worker.ts
 import { bundleWorker } from "../../infra/worker-bundle.ts";
 import { renderFleet, type PlanResource } from "../../scripts/lib/offline-plan.ts";
 import type { BundleBuilder } from "../../infra/bundles.ts";
+import { fixedMigrationTag } from "../../infra/cloudflare-api.ts";
+import { deployStack } from "../../infra/program.ts";
+import { startMockEngine } from "../../scripts/lib/mock-engine.ts";
 import { ACCOUNT_ID, fleet, fleetValues, input, ZONE_ID } from "./support/fixtures.ts";
 
 const SCRIPT = "cloudflare:index/workersScript:WorkersScript";
@@ -124,5 +127,32 @@ describe("a 25-server fleet", () => {
     const changed = after.plan.resources.filter((r, i) => JSON.stringify(r) !== JSON.stringify(before.plan.resources[i]));
     expect(changed).toHaveLength(COUNT);
     expect(changed.every((r) => r.type === SCRIPT)).toBe(true);
+  });
+
+  it("passes per-server switches through to the provider inputs", async () => {
+    const values = fleetValues(2);
+    const [first, second] = values["servers"] as Record<string, unknown>[];
+    Object.assign(first!, { keepBindings: ["secret_text"], workersDev: true, compatibilityDate: "2026-01-15", compatibilityFlags: ["nodejs_compat"], observabilitySampleRate: 0.25 });
+    Object.assign(second!, { zoneName: "example.com" });
+    delete (values["defaults"] as Record<string, unknown>)["zoneId"];
+    delete first!["routes"];
+    first!["zoneId"] = ZONE_ID;
+    const { plan } = await renderFleet(parseStackConfig(input(values, [], "fleet")));
+    expect(byName(plan.resources, "mcp-00-script").inputs).toMatchObject({
+      keepBindings: ["secret_text"],
+      compatibilityDate: "2026-01-15",
+      compatibilityFlags: ["nodejs_compat"],
+      observability: { enabled: true, headSamplingRate: 0.25 },
+    });
+    expect(byName(plan.resources, "mcp-00-subdomain").inputs).toMatchObject({ enabled: true, previewsEnabled: false });
+    expect(byName(plan.resources, "mcp-01-domain").inputs).toEqual({ accountId: ACCOUNT_ID, hostname: "mcp-01.example.com", service: "mcp-01", zoneName: "example.com" });
+    expect(byName(plan.resources, "mcp-01-script").inputs["keepBindings"]).toBeUndefined();
+  });
+
+  it("lets a program adjust script args through the transform escape hatch", async () => {
+    const engine = await startMockEngine({ project: "authgent-edge", stack: "fleet" });
+    await deployStack(fleet(1), { migrationTags: fixedMigrationTag(undefined), transformScript: (args) => ({ ...args, limits: { cpuMs: 50 } }) });
+    await engine.settle();
+    expect(engine.resources.find((r) => r.name === "mcp-00-script")?.inputs["limits"]).toEqual({ cpuMs: 50 });
   });
 });

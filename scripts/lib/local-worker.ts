@@ -131,7 +131,8 @@ function defaultRateLimit(vars: Record<string, string>): number {
   return Number.isFinite(scaled) && scaled > 0 ? scaled : Number(WORKER_VARS.RATE_LIMIT_PER_MINUTE.default);
 }
 
-async function assertPortFree(host: string, port: number): Promise<void> {
+/** Rejects with `PortInUseError` if something already listens on `host:port`. */
+export async function assertPortFree(host: string, port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const probe = createServer();
     probe.once("error", (err: NodeJS.ErrnoException) => {

@@ -1,0 +1,167 @@
+/**
+ * `npm start`: the MCP server on this machine, no Authgent or Cloudflare needed.
+ *
+ * Builds the worker, starts the local development issuer (tenant `dev`) and
+ * runs the bundle in workerd with production's bindings, then prints the MCP
+ * URL, a dev token and the commands to try it. `--issuer <url>` trusts a real
+ * Authgent instead of the local issuer.
+ */
+import { constants } from "node:os";
+import { resolve, relative } from "node:path";
+import { parseArgs } from "node:util";
+import { bundleWorker, REPO_ROOT } from "../infra/worker-bundle.ts";
+import { SCOPES, WORKER_VARS } from "../worker/bindings.ts";
+import { formatDevBanner } from "./lib/dev-banner.ts";
+import { startLocalIssuer, type LocalIssuer } from "./lib/local-issuer.ts";
+import { assertPortFree, startLocalWorker, type LocalWorker } from "./lib/local-worker.ts";
+
+const USAGE = `Usage: npm start -- [options]
+
+  --port <n>          Port of the MCP server on 127.0.0.1 (default 8787)
+  --issuer <url>      Trust this Authgent issuer instead of the local development issuer
+  --issuer-port <n>   Port of the local development issuer (default: --port + 1; 0 = any free port)
+  --state-dir <dir>   Where Durable Object storage persists (default .dev-state)
+  -h, --help          Show this help`;
+
+/** Loopback only: the dev token is a real credential for this server. */
+const HOST = "127.0.0.1";
+const DEFAULT_PORT = 8787;
+/** Dev token lifetime, seconds: a working day, capped by the worker's MAX_TOKEN_LIFETIME default. */
+const DEV_TOKEN_TTL_SECONDS = Math.min(8 * 3600, Number(WORKER_VARS.MAX_TOKEN_LIFETIME.default));
+const DEV_SCOPE = `${SCOPES.read} ${SCOPES.write}`;
+
+interface DevArgs {
+  readonly port: number;
+  readonly issuer?: string;
+  readonly issuerPort: number;
+  readonly stateDir: string;
+}
+
+class UsageError extends Error {}
+
+function parseDevArgs(argv: string[]): DevArgs | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      port: { type: "string" },
+      issuer: { type: "string" },
+      "issuer-port": { type: "string" },
+      "state-dir": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return "help";
+  const port = parsePort("--port", values.port ?? String(DEFAULT_PORT), 1);
+  return {
+    port,
+    issuer: values.issuer === undefined ? undefined : parseIssuer(values.issuer),
+    issuerPort: values["issuer-port"] === undefined ? port + 1 : parsePort("--issuer-port", values["issuer-port"], 0),
+    stateDir: resolve(REPO_ROOT, values["state-dir"] ?? ".dev-state"),
+  };
+}
+
+function parsePort(flag: string, raw: string, min: number): number {
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < min || port > 65535) {
+    throw new UsageError(`${flag} must be an integer from ${min} to 65535, got "${raw}"`);
+  }
+  return port;
+}
+
+function parseIssuer(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--issuer must be an absolute URL, got "${raw}"`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    throw new UsageError(`--issuer must be an http(s) URL, got "${raw}"`);
+  }
+  // Used verbatim: tokens' `iss` must equal it exactly (RFC 8414 §3.3), so no normalising.
+  return raw;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const args = parseDevArgs(argv);
+  if (args === "help") return void console.log(USAGE);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.prependOnceListener(signal, announceShutdown);
+  // Fail before the build if the port is taken: that is the common mistake.
+  await assertPortFree(HOST, args.port);
+
+  const bundle = await bundleWorker();
+  console.log(`Built ${relative(REPO_ROOT, bundle.path)}`);
+
+  const origin = `http://${HOST}:${args.port}`;
+  let issuer: LocalIssuer | undefined;
+  let worker: LocalWorker | undefined;
+  const stop = async (): Promise<void> => {
+    await worker?.dispose();
+    await issuer?.close();
+  };
+  try {
+    issuer = args.issuer ? undefined : await startDevIssuer(args.issuerPort);
+    worker = await startLocalWorker({
+      bundlePath: bundle.path,
+      port: args.port,
+      host: HOST,
+      persistDir: args.stateDir,
+      vars: { AUTHGENT_ISSUER: args.issuer ?? issuer?.issuer, MCP_AUDIENCE: origin },
+    });
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const token = issuer ? await issuer.mint(origin, { ttlSeconds: DEV_TOKEN_TTL_SECONDS, claims: { scope: DEV_SCOPE } }) : undefined;
+
+  console.log(
+    formatDevBanner({
+      origin: worker.url,
+      issuer: args.issuer ?? issuer?.issuer ?? "",
+      token,
+      tokenTtlSeconds: DEV_TOKEN_TTL_SECONDS,
+      scope: DEV_SCOPE,
+      stateDir: displayPath(args.stateDir),
+    }),
+  );
+}
+
+/**
+ * Ctrl-C. Miniflare installs an exit hook (exit-hook) that terminates workerd
+ * synchronously and exits with 128+signal, so no async cleanup could finish
+ * after it anyway; this handler runs first and only says what is happening.
+ * The local issuer's sockets close with the process.
+ */
+function announceShutdown(signal: NodeJS.Signals): void {
+  console.log(`\n${signal}: stopping workerd and the local issuer`);
+  // Before Miniflare starts nobody else listens, and a listener disables Node's default exit.
+  if (process.listenerCount(signal) === 0) process.exit(128 + constants.signals[signal]);
+}
+
+function displayPath(path: string): string {
+  const rel = relative(REPO_ROOT, path);
+  return rel && !rel.startsWith("..") ? rel : path;
+}
+
+async function startDevIssuer(port: number): Promise<LocalIssuer> {
+  try {
+    return await startLocalIssuer({ port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw new Error(
+        `port ${port} on ${HOST} (local development issuer) is already in use; stop the other process or pick another port with --issuer-port`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+  console.error(`npm start: ${err instanceof Error ? err.message : String(err)}`);
+  if (usage) console.error(`\n${USAGE}`);
+  process.exit(usage ? 2 : 1);
+});

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { MCP_AGENT, RATE_LIMITER } from "../../worker/bindings.ts";
 import { LocalRunError, localRunTarget, resolveLocalRun } from "../../infra/local-run.ts";
 import { renderStack, renderFleet } from "../../scripts/lib/offline-plan.ts";
+import { committedStackOptions } from "./authgent/stack-files.ts";
 import { fleet } from "./support/fixtures.ts";
 
 type Binding = { type: string; name: string; text?: string; className?: string; simple?: { limit: number; period: number } };
@@ -14,8 +15,9 @@ function scriptBindingsOf(resources: readonly { type: string; name: string; inpu
 
 describe("resolveLocalRun", () => {
   it.each(["staging", "production"])("gives the %s server the vars, Durable Object and rate limit its script deploys with", async (stack) => {
-    const target = await resolveLocalRun({ stack });
-    const bindings = scriptBindingsOf((await renderStack(stack)).plan.resources, target.server);
+    const options = await committedStackOptions(stack);
+    const target = await resolveLocalRun({ stack, ...options });
+    const bindings = scriptBindingsOf((await renderStack(stack, options)).plan.resources, target.server);
     expect(target.vars).toEqual(Object.fromEntries(bindings.filter((b) => b.type === "plain_text").map((b) => [b.name, b.text])));
     const durableObject = bindings.find((b) => b.type === "durable_object_namespace");
     expect(target.durableObject).toEqual({ binding: durableObject?.name, className: durableObject?.className });

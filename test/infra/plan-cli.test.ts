@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../infra/worker-bundle.ts";
 import { renderStack } from "../../scripts/lib/offline-plan.ts";
+import { committedStackOptions } from "./authgent/stack-files.ts";
 
 const TSX = resolve(REPO_ROOT, "node_modules/.bin/tsx");
 
@@ -48,10 +49,11 @@ afterAll(async () => {
 
 describe("npm run plan", () => {
   it("prints the documented JSON document, identical to the tests' render", async () => {
-    const result = await plan(["--stack", "production", "--json"]);
+    const production = await committedStackOptions("production");
+    const result = await plan(["--stack", "production", "--json", ...(production.dir ? ["--config-dir", production.dir] : [])]);
     expect(result.code, result.stderr).toBe(0);
     const printed = JSON.parse(result.stdout) as unknown;
-    expect(printed).toEqual((await renderStack("production")).plan);
+    expect(printed).toEqual((await renderStack("production", production)).plan);
     expect(Object.keys(printed as object)).toEqual(["stack", "resources"]);
   });
 

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderStack } from "../../scripts/lib/offline-plan.ts";
 import { startFakeCloudflareApi, type FakeCloudflareApi } from "../../scripts/lib/fake-cloudflare-api.ts";
+import { committedStackOptions, withCommittedSigningKey } from "./authgent/stack-files.ts";
 import { readProjectFile, runLikePulumi, stackConfigEnv } from "./support/language-host.ts";
 
 const TOKEN = "runner-test-token";
@@ -42,20 +43,20 @@ describe("why Pulumi.yaml loads TypeScript with tsx", () => {
 
 describe.each(["staging", "production"])("pulumi up --stack %s, as the language host runs it", (stack) => {
   it("loads the program and declares the same resources as the offline plan, under the Stack", async () => {
-    const result = await runLikePulumi(stack, await stackConfigEnv(stack, cloudflareEnv()));
+    const result = await runLikePulumi(stack, await withCommittedSigningKey(await stackConfigEnv(stack, cloudflareEnv())));
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).not.toContain("error");
     expect(result.typescriptLoader).toBe("node args");
 
-    const { plan } = await renderStack(stack);
+    const { plan } = await renderStack(stack, await committedStackOptions(stack));
     const fromRunner = result.resources.filter((r) => r.type !== "pulumi:pulumi:Stack").sort((a, b) => (a.name < b.name ? -1 : 1));
-    expect(fromRunner.map((r) => ({ ...r, parent: r.name === "mcp-fleet" ? null : r.parent }))).toEqual(plan.resources);
+    expect(fromRunner.map((r) => ({ ...r, parent: r.parent === `authgent-edge-${stack}` ? null : r.parent }))).toEqual(plan.resources);
     expect(result.resources.find((r) => r.name === "mcp-fleet")?.parent).toBe(`authgent-edge-${stack}`);
     expect(result.resources.filter((r) => r.type === "pulumi:pulumi:Stack")).toHaveLength(1);
   });
 
   it("exports each server's URL, metadata URL, script name and scopes as stack outputs", async () => {
-    const result = await runLikePulumi(stack, await stackConfigEnv(stack, cloudflareEnv()));
+    const result = await runLikePulumi(stack, await withCommittedSigningKey(await stackConfigEnv(stack, cloudflareEnv())));
     const servers = (result.outputs?.["servers"] ?? {}) as Record<string, Record<string, unknown>>;
     for (const [name, server] of Object.entries(servers)) {
       expect(server["scriptName"]).toBe(name);

@@ -9,6 +9,7 @@ import { defaultRateLimitNamespaceId } from "../../infra/config.ts";
 import { MCP_FLEET_TYPE } from "../../infra/components/mcp-fleet.ts";
 import { MCP_WORKER_TYPE } from "../../infra/components/mcp-worker.ts";
 import { renderStack, type PlanResource } from "../../scripts/lib/offline-plan.ts";
+import { committedStackOptions } from "./authgent/stack-files.ts";
 
 const SCRIPT = "cloudflare:index/workersScript:WorkersScript";
 const DOMAIN = "cloudflare:index/workersCustomDomain:WorkersCustomDomain";
@@ -16,9 +17,23 @@ const SUBDOMAIN = "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomai
 const PLACEHOLDER_ID = "0123456789abcdef0123456789abcdef";
 
 const SEED_ENVS = [
-  { stack: "staging", script: "my-mcp-server-staging", issuer: "https://auth-staging.yourcompany.com", audience: "https://mcp-staging.yourcompany.com", domain: "mcp-staging.yourcompany.com" },
-  { stack: "production", script: "my-mcp-server", issuer: "https://auth.yourcompany.com", audience: "https://mcp.yourcompany.com", domain: "mcp.yourcompany.com" },
+  { stack: "staging", script: "my-mcp-server-staging", issuer: "https://auth-staging.yourcompany.com", audience: "https://mcp-staging.yourcompany.com", domain: "mcp-staging.yourcompany.com", authgent: false },
+  { stack: "production", script: "my-mcp-server", issuer: "https://auth.yourcompany.com", audience: "https://mcp.yourcompany.com", domain: "mcp.yourcompany.com", authgent: true },
 ] as const;
+
+/** The Authgent host of a stack with an `authgent:` block, as the plan lists it (sorted by name). */
+const AUTHGENT_RESOURCES = [
+  { type: "authgent-edge:authgent:AuthgentServer", name: "authgent", parent: null },
+  { type: "docker:index/container:Container", name: "authgent-caddy", parent: "authgent" },
+  { type: "docker:index/volume:Volume", name: "authgent-caddy-config", parent: "authgent" },
+  { type: "docker:index/volume:Volume", name: "authgent-caddy-data", parent: "authgent" },
+  { type: "docker:index/remoteImage:RemoteImage", name: "authgent-caddy-image", parent: "authgent" },
+  { type: "docker:index/container:Container", name: "authgent-container", parent: "authgent" },
+  { type: "docker:index/volume:Volume", name: "authgent-data", parent: "authgent" },
+  { type: "pulumi:providers:docker", name: "authgent-docker", parent: "authgent" },
+  { type: "docker:index/remoteImage:RemoteImage", name: "authgent-image", parent: "authgent" },
+  { type: "docker:index/network:Network", name: "authgent-network", parent: "authgent" },
+];
 
 function find(resources: readonly PlanResource[], type: string): PlanResource {
   const found = resources.filter((r) => r.type === type);
@@ -28,9 +43,11 @@ function find(resources: readonly PlanResource[], type: string): PlanResource {
 
 describe.each(SEED_ENVS)("stack $stack", (seed) => {
   it("creates exactly the fleet, the server component, its script, custom domain and workers.dev switch", async () => {
-    const { plan } = await renderStack(seed.stack);
+    const { plan } = await renderStack(seed.stack, await committedStackOptions(seed.stack));
     expect(plan.stack).toBe(seed.stack);
     expect(plan.resources.map(({ type, name, parent }) => ({ type, name, parent }))).toEqual([
+      // Production also runs Authgent on its Docker host (issue 4, docs/authgent.md).
+      ...(seed.authgent ? AUTHGENT_RESOURCES : []),
       { type: MCP_FLEET_TYPE, name: "mcp-fleet", parent: null },
       { type: MCP_WORKER_TYPE, name: seed.script, parent: "mcp-fleet" },
       { type: DOMAIN, name: `${seed.script}-domain`, parent: seed.script },
@@ -40,7 +57,7 @@ describe.each(SEED_ENVS)("stack $stack", (seed) => {
   });
 
   it("uploads the seed's script with its vars, the Durable Object, the rate limiter and the first migration", async () => {
-    const { plan } = await renderStack(seed.stack);
+    const { plan } = await renderStack(seed.stack, await committedStackOptions(seed.stack));
     const script = find(plan.resources, SCRIPT);
     expect(script.inputs).toMatchObject({
       accountId: PLACEHOLDER_ID,
@@ -74,13 +91,13 @@ describe.each(SEED_ENVS)("stack $stack", (seed) => {
   });
 
   it("serves the seed's audience host on a custom domain and keeps workers.dev and preview URLs off", async () => {
-    const { plan } = await renderStack(seed.stack);
+    const { plan } = await renderStack(seed.stack, await committedStackOptions(seed.stack));
     expect(find(plan.resources, DOMAIN).inputs).toEqual({ accountId: PLACEHOLDER_ID, hostname: seed.domain, service: seed.script, zoneId: PLACEHOLDER_ID });
     expect(find(plan.resources, SUBDOMAIN).inputs).toEqual({ accountId: PLACEHOLDER_ID, scriptName: seed.script, enabled: false, previewsEnabled: false });
   });
 
   it("exports the URL, the RFC 9728 metadata URL and the script name", async () => {
-    const { outputs } = await renderStack(seed.stack);
+    const { outputs } = await renderStack(seed.stack, await committedStackOptions(seed.stack));
     const server = outputs.servers[seed.script];
     const resolved = await new Promise<string[]>((resolve) => {
       void server?.url.apply((url) => server.prmUrl.apply((prm) => server.scriptName.apply((name) => resolve([url, prm, name]))));
@@ -89,13 +106,13 @@ describe.each(SEED_ENVS)("stack $stack", (seed) => {
   });
 
   it("renders identical resources on every run (quiet previews)", async () => {
-    const first = await renderStack(seed.stack);
-    const second = await renderStack(seed.stack);
+    const first = await renderStack(seed.stack, await committedStackOptions(seed.stack));
+    const second = await renderStack(seed.stack, await committedStackOptions(seed.stack));
     expect(JSON.stringify(second.plan)).toBe(JSON.stringify(first.plan));
   });
 
   it("sends no migration once the script is at the ledger's last tag", async () => {
-    const { plan } = await renderStack(seed.stack, { currentMigrationTag: "v1" });
+    const { plan } = await renderStack(seed.stack, { ...(await committedStackOptions(seed.stack)), currentMigrationTag: "v1" });
     expect(find(plan.resources, SCRIPT).inputs["migrations"]).toBeUndefined();
   });
 });

@@ -15,6 +15,7 @@ import { loadStackFileConfig } from "../../infra/config-source.ts";
 import { WORKER_BUNDLE } from "../../infra/worker-bundle.ts";
 import type { PlanResource } from "../../scripts/lib/offline-plan.ts";
 import { renderStack } from "../../scripts/lib/offline-plan.ts";
+import { committedStackOptions } from "../infra/authgent/stack-files.ts";
 import { renderWranglerJsonc, secretNamesOf, selectServer, wranglerConfigFor, type WranglerConfig } from "../../scripts/lib/wrangler-config.ts";
 
 const OUT_DIR = resolve(`dist/wrangler-config-test-${process.pid}`);
@@ -121,7 +122,7 @@ describe("wrangler.jsonc equals what the Pulumi program declares", () => {
     ["fleet", "docs-mcp"],
   ] as const)("stack %s, server %s", async (stack, label) => {
     const serverName = label.startsWith("(") ? undefined : label;
-    const dir = stack === "fleet" ? fleetDir : undefined;
+    const dir = stack === "fleet" ? fleetDir : (await committedStackOptions(stack)).dir;
     const fleet = await loadStackFileConfig(stack, dir ? { dir } : {});
     const server = selectServer(fleet, serverName);
     const { plan } = await renderStack(stack, dir ? { dir } : {});
@@ -167,7 +168,7 @@ describe("wrangler's own reading of the file", () => {
   }
 
   async function writeConfig(stack: string, serverName?: string, extra: Record<string, unknown> = {}): Promise<string> {
-    const dir = stack === "fleet" ? fleetDir : undefined;
+    const dir = stack === "fleet" ? fleetDir : (await committedStackOptions(stack)).dir;
     const fleet = await loadStackFileConfig(stack, dir ? { dir } : {});
     const server = selectServer(fleet, serverName);
     const path = join(OUT_DIR, `${server.name}.jsonc`);

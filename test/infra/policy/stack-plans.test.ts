@@ -11,6 +11,7 @@ import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/po
 import { describe, expect, it } from "vitest";
 import { POLICIES } from "../../../infra/policy/policies.ts";
 import { renderStack } from "../../../scripts/lib/offline-plan.ts";
+import { committedStackOptions } from "../authgent/stack-files.ts";
 import { stackViolations, violations, type FakeResource } from "./policy-harness.ts";
 
 async function violationsOf(stack: string, dir?: string): Promise<string[]> {
@@ -39,7 +40,7 @@ describe("policies over the offline plan", () => {
   });
 
   it("the seed's production stack passes every policy except an unpinned Authgent image, which it must report", async () => {
-    const { plan, found } = await planAndViolations("production");
+    const { plan, found } = await planAndViolations("production", (await committedStackOptions("production")).dir);
     // The shipped stack may use the seed's authgent/authgent:latest: the policy then
     // blocks production until the operator pins the digest they tested.
     const unpinned = plan.resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage" && !/@sha256:[0-9a-f]{64}$/.test(String(r.inputs.name)));

@@ -1,0 +1,96 @@
+/**
+ * End-to-end harness: the bundled worker (`dist/worker/index.js`, built by
+ * `npm test` before vitest runs) in workerd, trusting a local issuer over real
+ * HTTP, driven from Node by the official MCP SDK client.
+ */
+import { createServer } from "node:net";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import {
+  StreamableHTTPClientTransport,
+  type StreamableHTTPClientTransportOptions,
+} from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { startLocalIssuer, type LocalIssuer, type MintOptions } from "../../../scripts/lib/local-issuer.ts";
+import { startLocalWorker, type LocalWorker, type WorkerVars } from "../../../scripts/lib/local-worker.ts";
+
+export const CLIENT_INFO = { name: "authgent-e2e", version: "1.0.0" } as const;
+
+/** A port nobody listens on right now, for workers whose audience must name their own origin. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface E2EWorkerOptions {
+  /** Extra vars on top of AUTHGENT_ISSUER/MCP_AUDIENCE. */
+  readonly vars?: WorkerVars;
+  /** Fixed port (for restarts that must keep the audience); a free one by default. */
+  readonly port?: number;
+  readonly persistDir?: string;
+  readonly rateLimit?: number;
+}
+
+export interface E2EWorker {
+  /** `http://127.0.0.1:<port>`, also the worker's MCP_AUDIENCE. */
+  readonly origin: string;
+  readonly mcpUrl: URL;
+  readonly port: number;
+  readonly worker: LocalWorker;
+  dispose(): Promise<void>;
+}
+
+/** Starts the bundled worker trusting `issuer`'s `dev` tenant, its audience being its own origin. */
+export async function startE2EWorker(issuer: LocalIssuer, options: E2EWorkerOptions = {}): Promise<E2EWorker> {
+  const port = options.port ?? (await freePort());
+  const origin = `http://127.0.0.1:${port}`;
+  const worker = await startLocalWorker({
+    port,
+    persistDir: options.persistDir,
+    rateLimit: options.rateLimit,
+    vars: { AUTHGENT_ISSUER: issuer.issuer, MCP_AUDIENCE: origin, ...options.vars },
+  });
+  return { origin, mcpUrl: new URL(`${origin}/mcp`), port, worker, dispose: () => worker.dispose() };
+}
+
+export { startLocalIssuer, type LocalIssuer };
+
+/** Mints a token for `audience` as `sub` with `scope` from the issuer's `dev` tenant. */
+export function mintFor(
+  issuer: LocalIssuer,
+  audience: string,
+  claims: { sub?: string; scope?: string; client_id?: string } = {},
+  options: MintOptions = {},
+): Promise<string> {
+  return issuer.mint(audience, { ...options, claims: { ...claims, ...options.claims } });
+}
+
+/** An SDK client connected (initialize + initialized) with a bearer token. */
+export async function connectClient(
+  mcpUrl: URL,
+  token: string,
+  transportOptions: StreamableHTTPClientTransportOptions = {},
+): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const transport = new StreamableHTTPClientTransport(mcpUrl, {
+    ...transportOptions,
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  const client = new Client(CLIENT_INFO);
+  await client.connect(transport);
+  return { client, transport };
+}
+
+/** The text of a tool result's first content block. */
+export function textOf(result: unknown): string {
+  const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
+  const first = content[0];
+  if (!first || first.type !== "text" || typeof first.text !== "string") {
+    throw new Error(`expected a text result, got ${JSON.stringify(result)}`);
+  }
+  return first.text;
+}

@@ -54,7 +54,7 @@ export interface LocalWorker {
   readonly url: string;
   /** The Miniflare instance, for direct access to bindings in tests. */
   readonly mf: Miniflare;
-  /** Stops workerd. Persisted storage (if any) stays on disk. */
+  /** Stops workerd; calling it again is a no-op. Persisted storage (if any) stays on disk. */
   dispose(): Promise<void>;
 }
 
@@ -106,10 +106,11 @@ export async function startLocalWorker(options: StartLocalWorkerOptions): Promis
     if (err instanceof MiniflareCoreError && err.code === "ERR_ADDRESS_IN_USE") throw new PortInUseError(host, port);
     throw err;
   }
+  let disposed: Promise<void> | undefined;
   return {
     url: ready.origin,
     mf,
-    dispose: () => mf.dispose(),
+    dispose: () => (disposed ??= mf.dispose()),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   StreamableHTTPClientTransport,
   type StreamableHTTPClientTransportOptions,
 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { startLocalIssuer, type LocalIssuer, type MintOptions } from "../../../scripts/lib/local-issuer.ts";
 import { startLocalWorker, type LocalWorker, type WorkerVars } from "../../../scripts/lib/local-worker.ts";
 
@@ -93,4 +94,25 @@ export function textOf(result: unknown): string {
     throw new Error(`expected a text result, got ${JSON.stringify(result)}`);
   }
   return first.text;
+}
+
+/** One JSON-RPC request over plain fetch (session-less unless `headers` name one), for asserting on HTTP status and headers. */
+export function postMcp(
+  mcpUrl: URL,
+  token: string,
+  method: string,
+  params: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(mcpUrl, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": LATEST_PROTOCOL_VERSION,
+      ...headers,
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
 }

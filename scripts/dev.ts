@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { bundleWorker, REPO_ROOT } from "../infra/worker-bundle.ts";
 import { SCOPES, WORKER_VARS } from "../worker/bindings.ts";
 import { formatDevBanner } from "./lib/dev-banner.ts";
+import { resolveLocalRun } from "../infra/local-run.ts";
 import { startLocalIssuer, type LocalIssuer } from "./lib/local-issuer.ts";
 import { assertPortFree, startLocalWorker, type LocalWorker } from "./lib/local-worker.ts";
 
@@ -21,6 +22,9 @@ const USAGE = `Usage: npm start -- [options]
   --issuer <url>      Trust this Authgent issuer instead of the local development issuer
   --issuer-port <n>   Port of the local development issuer (default: --port + 1; 0 = any free port)
   --state-dir <dir>   Where Durable Object storage persists (default .dev-state)
+  --stack <name>      Run a server of Pulumi.<name>.yaml with the vars and bindings it deploys with
+                      (audience = this local URL, issuer = --issuer or the local development issuer)
+  --server <name>     Which server of --stack (needed when the stack has several)
   -h, --help          Show this help`;
 
 /** Loopback only: the dev token is a real credential for this server. */
@@ -35,6 +39,8 @@ interface DevArgs {
   readonly issuer?: string;
   readonly issuerPort: number;
   readonly stateDir: string;
+  readonly stack?: string;
+  readonly server?: string;
 }
 
 class UsageError extends Error {}
@@ -49,16 +55,21 @@ function parseDevArgs(argv: string[]): DevArgs | "help" {
       issuer: { type: "string" },
       "issuer-port": { type: "string" },
       "state-dir": { type: "string" },
+      stack: { type: "string" },
+      server: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) return "help";
+  if (values.server !== undefined && values.stack === undefined) throw new UsageError("--server needs --stack <name>");
   const port = parsePort("--port", values.port ?? String(DEFAULT_PORT), 1);
   return {
     port,
     issuer: values.issuer === undefined ? undefined : parseIssuer(values.issuer),
     issuerPort: values["issuer-port"] === undefined ? port + 1 : parsePort("--issuer-port", values["issuer-port"], 0),
     stateDir: resolve(REPO_ROOT, values["state-dir"] ?? ".dev-state"),
+    ...(values.stack === undefined ? {} : { stack: values.stack }),
+    ...(values.server === undefined ? {} : { server: values.server }),
   };
 }
 
@@ -90,6 +101,8 @@ async function main(argv: string[]): Promise<void> {
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.prependOnceListener(signal, announceShutdown);
   // Fail before the build if the port is taken: that is the common mistake.
   await assertPortFree(HOST, args.port);
+  // A bad stack config fails here, before anything starts.
+  const target = args.stack ? await resolveLocalRun({ stack: args.stack, ...(args.server ? { server: args.server } : {}) }) : undefined;
 
   const bundle = await bundleWorker();
   console.log(`Built ${relative(REPO_ROOT, bundle.path)}`);
@@ -108,7 +121,9 @@ async function main(argv: string[]): Promise<void> {
       port: args.port,
       host: HOST,
       persistDir: args.stateDir,
-      vars: { AUTHGENT_ISSUER: args.issuer ?? issuer?.issuer, MCP_AUDIENCE: origin },
+      // MCP clients check `resource` against the URL they called (RFC 9728 §3.3), so the audience is local.
+      vars: { ...target?.vars, AUTHGENT_ISSUER: args.issuer ?? issuer?.issuer, MCP_AUDIENCE: origin },
+      ...(target ? { rateLimit: target.rateLimit.limit } : {}),
     });
   } catch (err) {
     await stop();
@@ -116,6 +131,10 @@ async function main(argv: string[]): Promise<void> {
   }
   const token = issuer ? await issuer.mint(origin, { ttlSeconds: DEV_TOKEN_TTL_SECONDS, claims: { scope: DEV_SCOPE } }) : undefined;
 
+  if (target) {
+    console.log(`Stack ${target.stack}, server ${target.server}: deployed vars and bindings, local audience and issuer`);
+    if (target.secretNames.length > 0) console.log(`Not available locally (encrypted in the stack): ${target.secretNames.join(", ")}`);
+  }
   console.log(
     formatDevBanner({
       origin: worker.url,

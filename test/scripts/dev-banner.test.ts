@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { formatDevBanner, MCP_URL_LABEL } from "../../scripts/lib/dev-banner.ts";
+
+const base = {
+  origin: "http://127.0.0.1:8787",
+  issuer: "http://127.0.0.1:8788/t/dev",
+  scope: "mcp:read mcp:write",
+  stateDir: ".dev-state",
+};
+
+describe("npm start banner", () => {
+  it("prints the MCP URL, the token as an export line, and Inspector commands carrying the bearer header", () => {
+    const text = formatDevBanner({ ...base, token: "tok.en.sig", tokenTtlSeconds: 8 * 3600 });
+    expect(text).toContain(`${MCP_URL_LABEL}        http://127.0.0.1:8787/mcp`);
+    expect(text).toContain("  export MCP_TOKEN=tok.en.sig");
+    expect(text).toContain('valid 8 h');
+    expect(text).toContain(
+      'npx @modelcontextprotocol/inspector --transport http --server-url http://127.0.0.1:8787/mcp --header "Authorization: Bearer $MCP_TOKEN"',
+    );
+    expect(text).toContain('-H "Authorization: Bearer $MCP_TOKEN"');
+  });
+
+  it("with a real issuer, prints no token and says how to get one and where the issuer's metadata is", () => {
+    const text = formatDevBanner({ ...base, issuer: "https://auth.example.com" });
+    expect(text).not.toContain("export MCP_TOKEN");
+    expect(text).toContain("https://auth.example.com/.well-known/oauth-authorization-server");
+    expect(text).toContain('scope "mcp:read mcp:write"');
+    expect(text).toContain("npx @modelcontextprotocol/inspector --transport http --server-url http://127.0.0.1:8787/mcp\n");
+    expect(text).not.toContain("--header");
+  });
+});

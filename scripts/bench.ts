@@ -1,0 +1,228 @@
+/**
+ * `npm run bench`: the bundled worker in workerd under load from a separate
+ * process, next to a JSON-RPC echo worker in the same runtime, with the JWKS
+ * origin at 0 ms and 50 ms added latency. Prints req/s, p50/p99, the ratio
+ * a/b, JWKS fetches per 1,000 steady-state requests and the bundle size, with
+ * PASS/MISS against issue 2's targets, and writes bench/results.md.
+ *
+ * Exits non-zero only when something went wrong (a request failed, a server
+ * did not start), never because a target was missed.
+ */
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { cpus, loadavg } from "node:os";
+import { relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { gzipSync } from "node:zlib";
+import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
+import { bundleWorker, REPO_ROOT } from "../infra/worker-bundle.ts";
+import { SCOPES } from "../worker/bindings.ts";
+import { startEchoWorker } from "./lib/bench-echo.ts";
+import { detectLoadGenerator, runLoad, type LoadGenerator, type LoadResult, type LoadTarget } from "./lib/bench-load.ts";
+import { formatConsole, formatMarkdown, type AuthenticatedRun, type BenchReport, type FleetSample } from "./lib/bench-report.ts";
+import { startLocalIssuer, type LocalIssuer } from "./lib/local-issuer.ts";
+import { startLocalWorker } from "./lib/local-worker.ts";
+
+const USAGE = `Usage: npm run bench -- [options]
+
+  --duration <s>      Measured seconds per scenario (default 10)
+  --warmup <s>        Warm-up seconds before each scenario (default 2)
+  --connections <n>   Concurrent connections (default 16)
+  --generator <name>  wrk or autocannon (default: wrk if on PATH, else autocannon)
+  --out <file>        Markdown results (default bench/results.md)`;
+
+/** JWKS origin latencies the authenticated scenario runs at, ms. */
+const JWKS_LATENCIES_MS = [0, 50] as const;
+const BENCH_AUDIENCE = "https://bench.mcp.example";
+/**
+ * The per-user limits are not what is measured: one bench user sends
+ * thousands of requests a second, far past any sane RATE_LIMIT_PER_MINUTE.
+ * The rate-limiting binding is still called on every request, as in production;
+ * at this limit it would only refuse above ~16,000 req/s for one user.
+ */
+const BENCH_RATE_LIMIT_PER_MINUTE = "1000000"; // the largest the worker accepts
+const HELLO_BODY = JSON.stringify({
+  jsonrpc: "2.0",
+  id: 1,
+  method: "tools/call",
+  params: { name: "hello", arguments: { name: "bench" } },
+});
+
+interface BenchArgs {
+  readonly durationSeconds: number;
+  readonly warmupSeconds: number;
+  readonly connections: number;
+  readonly generator: LoadGenerator;
+  readonly out: string;
+}
+
+function parseBenchArgs(argv: string[]): BenchArgs {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      connections: { type: "string" },
+      generator: { type: "string" },
+      out: { type: "string" },
+    },
+  });
+  const positive = (flag: string, raw: string | undefined, fallback: number): number => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a positive integer, got "${raw}"\n\n${USAGE}`);
+    return n;
+  };
+  const generator = values.generator ?? detectLoadGenerator();
+  if (generator !== "wrk" && generator !== "autocannon") throw new Error(`--generator must be wrk or autocannon, got "${generator}"`);
+  return {
+    durationSeconds: positive("duration", values.duration, 10),
+    warmupSeconds: positive("warmup", values.warmup, 2),
+    connections: positive("connections", values.connections, 16),
+    generator,
+    out: resolve(REPO_ROOT, values.out ?? "bench/results.md"),
+  };
+}
+
+function mcpTarget(url: string, token?: string): LoadTarget {
+  return {
+    url,
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": LATEST_PROTOCOL_VERSION,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: HELLO_BODY,
+  };
+}
+
+/** A run with failed requests measures the error path, not the worker: stop and say so. */
+function assertClean(label: string, load: LoadResult): void {
+  if (load.non2xx > 0 || load.socketErrors > 0) {
+    throw new Error(`${label}: ${load.non2xx} non-2xx responses and ${load.socketErrors} socket errors out of ${load.requests}`);
+  }
+}
+
+/** JSON-RPC errors travel with HTTP 200, so check one answer really is the tool's result. */
+async function assertHelloWorks(label: string, target: LoadTarget): Promise<void> {
+  const response = await fetch(target.url, { method: target.method, headers: target.headers, body: target.body });
+  const text = await response.text();
+  if (response.status !== 200 || !text.includes("Hello, bench")) {
+    throw new Error(`${label}: expected a hello result, got HTTP ${response.status}: ${text.slice(0, 300)}`);
+  }
+}
+
+async function measure(label: string, target: LoadTarget, args: BenchArgs, afterWarmup?: () => Promise<void>): Promise<LoadResult> {
+  process.stdout.write(`${label}: warm-up ${args.warmupSeconds} s, `);
+  const options = { connections: args.connections, generator: args.generator };
+  assertClean(`${label} (warm-up)`, await runLoad(target, { ...options, durationSeconds: args.warmupSeconds }));
+  await assertHelloWorks(label, target);
+  await afterWarmup?.();
+  process.stdout.write(`measuring ${args.durationSeconds} s… `);
+  const load = await runLoad(target, { ...options, durationSeconds: args.durationSeconds });
+  assertClean(label, load);
+  console.log(`${load.requestsPerSecond.toFixed(0)} req/s`);
+  return load;
+}
+
+async function baselineRun(args: BenchArgs): Promise<LoadResult> {
+  const echo = await startEchoWorker();
+  try {
+    return await measure("(b) echo baseline", mcpTarget(`${echo.url}/mcp`), args);
+  } finally {
+    await echo.dispose();
+  }
+}
+
+/** A fresh worker and issuer tenant per latency, so warm-up starts from cold JWKS caches. */
+async function authenticatedRun(issuer: LocalIssuer, latencyMs: number, args: BenchArgs): Promise<AuthenticatedRun> {
+  const tenantId = `bench-${latencyMs}ms`;
+  const tenantIssuer = await issuer.createTenant({ id: tenantId });
+  const mode = await fetch(`${issuer.origin}/__admin/mode`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ issuer: tenantIssuer, latencyMs }),
+  });
+  if (!mode.ok) throw new Error(`could not set JWKS latency: HTTP ${mode.status}`);
+  const stats = (): number => issuer.tenant(tenantId).stats().jwksFetches;
+
+  const worker = await startLocalWorker({
+    vars: { AUTHGENT_ISSUER: tenantIssuer, MCP_AUDIENCE: BENCH_AUDIENCE, RATE_LIMIT_PER_MINUTE: BENCH_RATE_LIMIT_PER_MINUTE },
+  });
+  try {
+    const token = await issuer.mint(BENCH_AUDIENCE, { tenant: tenantId, claims: { sub: "bench-user", scope: SCOPES.read } });
+    let warmupJwksFetches = 0;
+    const load = await measure(`(a) tools/call hello, JWKS +${latencyMs} ms`, mcpTarget(`${worker.url}/mcp`, token), args, async () => {
+      warmupJwksFetches = stats();
+    });
+    return { jwksLatencyMs: latencyMs, load, warmupJwksFetches, steadyJwksFetches: stats() - warmupJwksFetches };
+  } finally {
+    await worker.dispose();
+  }
+}
+
+interface BenchInfraModule {
+  benchFleetEvaluation(): Promise<FleetSample[]>;
+  formatFleetEvaluation?(samples: readonly FleetSample[]): string;
+}
+
+/** Helper C's fleet benchmark (issue 3), when that module exists in this checkout. */
+async function fleetRun(): Promise<FleetSample[] | undefined> {
+  const path = resolve(REPO_ROOT, "scripts/lib/bench-infra.ts");
+  if (!existsSync(path)) return undefined;
+  const mod = (await import(pathToFileURL(path).href)) as BenchInfraModule;
+  process.stdout.write("Pulumi program evaluation for 1/10/50 servers… ");
+  const samples = await mod.benchFleetEvaluation();
+  console.log("done");
+  if (mod.formatFleetEvaluation) console.log(mod.formatFleetEvaluation(samples));
+  return samples;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const args = parseBenchArgs(argv);
+  const startedAt = new Date().toISOString();
+  const cpu = cpus();
+  const machine = `${cpu[0]?.model.trim() ?? "unknown CPU"} × ${cpu.length}, Node ${process.version}, load average ${loadavg()[0]?.toFixed(2)} at start`;
+
+  const bundle = await bundleWorker();
+  const sizes = { rawBytes: Buffer.byteLength(bundle.code), gzipBytes: gzipSync(bundle.code).byteLength };
+  console.log(`Built ${relative(REPO_ROOT, bundle.path)}; load generator: ${args.generator}\n`);
+
+  const issuer = await startLocalIssuer();
+  let report: BenchReport;
+  try {
+    const baseline = await baselineRun(args);
+    const authenticated: AuthenticatedRun[] = [];
+    for (const latency of JWKS_LATENCIES_MS) authenticated.push(await authenticatedRun(issuer, latency, args));
+    const fleet = await fleetRun();
+    report = {
+      startedAt,
+      machine,
+      generator: args.generator,
+      connections: args.connections,
+      durationSeconds: args.durationSeconds,
+      warmupSeconds: args.warmupSeconds,
+      bundle: sizes,
+      baseline,
+      authenticated,
+      fleet,
+    };
+  } finally {
+    await issuer.close();
+  }
+  console.log(`\n${formatConsole(report)}`);
+  await writeFile(args.out, formatMarkdown(report));
+  console.log(`\nWrote ${relative(REPO_ROOT, args.out)}`);
+}
+
+main(process.argv.slice(2)).then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`\nnpm run bench: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,164 @@
+/**
+ * Load generation for `npm run bench`, always in a separate process so the
+ * generator never shares an event loop with the servers it measures: `wrk`
+ * when it is on PATH (what the issue's reference numbers used), else the
+ * pinned `autocannon` devDependency run as a child process.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { REPO_ROOT } from "../../infra/worker-bundle.ts";
+
+export type LoadGenerator = "wrk" | "autocannon";
+
+export interface LoadTarget {
+  readonly url: string;
+  readonly method: "POST" | "GET";
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+export interface LoadOptions {
+  /** Concurrent keep-alive connections. @default 16 */
+  readonly connections?: number;
+  /** Length of the run, seconds. @default 10 */
+  readonly durationSeconds?: number;
+  /** @default detectLoadGenerator() */
+  readonly generator?: LoadGenerator;
+}
+
+export interface LoadResult {
+  readonly generator: LoadGenerator;
+  readonly requests: number;
+  readonly requestsPerSecond: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Responses with a status outside 2xx. */
+  readonly non2xx: number;
+  /** Connect/read/write errors and timeouts. */
+  readonly socketErrors: number;
+}
+
+/** Grace on top of the run before the generator process is killed, seconds. */
+const KILL_GRACE_SECONDS = 30;
+
+export function detectLoadGenerator(): LoadGenerator {
+  const probe = spawnSync("wrk", ["--version"], { stdio: "ignore" });
+  // wrk exits 1 after printing its version; only "not found" means absent.
+  return probe.error ? "autocannon" : "wrk";
+}
+
+export async function runLoad(target: LoadTarget, options: LoadOptions = {}): Promise<LoadResult> {
+  const connections = options.connections ?? 16;
+  const durationSeconds = options.durationSeconds ?? 10;
+  const generator = options.generator ?? detectLoadGenerator();
+  return generator === "wrk"
+    ? runWrk(target, connections, durationSeconds)
+    : runAutocannon(target, connections, durationSeconds);
+}
+
+async function runWrk(target: LoadTarget, connections: number, durationSeconds: number): Promise<LoadResult> {
+  const dir = await mkdtemp(join(tmpdir(), "authgent-bench-"));
+  try {
+    const script = join(dir, "request.lua");
+    await writeFile(script, wrkScript(target));
+    const threads = Math.min(2, connections);
+    const stdout = await runChild(
+      "wrk",
+      [`-t${threads}`, `-c${connections}`, `-d${durationSeconds}s`, "--timeout", "10s", "-s", script, target.url],
+      durationSeconds,
+    );
+    const line = stdout.split("\n").find((l) => l.startsWith("BENCH_JSON "));
+    if (!line) throw new Error(`wrk printed no summary:\n${stdout}`);
+    const summary = JSON.parse(line.slice("BENCH_JSON ".length)) as {
+      requests: number;
+      durationUs: number;
+      p50Us: number;
+      p99Us: number;
+      non2xx: number;
+      socketErrors: number;
+    };
+    return {
+      generator: "wrk",
+      requests: summary.requests,
+      requestsPerSecond: summary.requests / (summary.durationUs / 1e6),
+      p50Ms: summary.p50Us / 1000,
+      p99Ms: summary.p99Us / 1000,
+      non2xx: summary.non2xx,
+      socketErrors: summary.socketErrors,
+    };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** A wrk script that sends `target` and prints one machine-readable summary line. */
+function wrkScript(target: LoadTarget): string {
+  // Lua long brackets need no escaping as long as the text has no "]==]".
+  const lit = (text: string): string => {
+    if (text.includes("]==]")) throw new Error("request text cannot contain ]==]");
+    return `[==[${text}]==]`;
+  };
+  const headers = Object.entries(target.headers)
+    // The spaces matter: "[[" would open a Lua long string.
+    .map(([k, v]) => `wrk.headers[ ${lit(k)} ] = ${lit(v)}`)
+    .join("\n");
+  return `wrk.method = ${lit(target.method)}
+${target.body === undefined ? "" : `wrk.body = ${lit(target.body)}`}
+${headers}
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('BENCH_JSON {"requests":%d,"durationUs":%d,"p50Us":%d,"p99Us":%d,"non2xx":%d,"socketErrors":%d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+`;
+}
+
+async function runAutocannon(target: LoadTarget, connections: number, durationSeconds: number): Promise<LoadResult> {
+  const bin = resolve(REPO_ROOT, "node_modules/autocannon/autocannon.js");
+  const args = [bin, "-c", String(connections), "-d", String(durationSeconds), "-m", target.method, "-j", "-n"];
+  for (const [k, v] of Object.entries(target.headers)) args.push("-H", `${k}=${v}`);
+  if (target.body !== undefined) args.push("-b", target.body);
+  args.push(target.url);
+  const stdout = await runChild(process.execPath, args, durationSeconds);
+  const report = JSON.parse(stdout) as {
+    requests: { total: number; average: number };
+    latency: { p50: number; p99: number };
+    duration: number;
+    non2xx: number;
+    errors: number;
+    timeouts: number;
+  };
+  return {
+    generator: "autocannon",
+    requests: report.requests.total,
+    requestsPerSecond: report.requests.total / report.duration,
+    p50Ms: report.latency.p50,
+    p99Ms: report.latency.p99,
+    non2xx: report.non2xx,
+    socketErrors: report.errors + report.timeouts,
+  };
+}
+
+/** Runs a generator to completion, killing it if it overruns; resolves with its stdout. */
+function runChild(command: string, args: string[], durationSeconds: number): Promise<string> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    const timer = setTimeout(() => child.kill("SIGKILL"), (durationSeconds + KILL_GRACE_SECONDS) * 1000);
+    child.once("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) resolveRun(stdout);
+      else reject(new Error(`${command} exited with ${signal ?? code}: ${stderr.trim() || stdout.trim()}`));
+    });
+  });
+}

@@ -1,0 +1,182 @@
+/**
+ * Results of `npm run bench`: the targets from issue 2, the PASS/MISS
+ * verdicts, and the two renderings (console table, bench/results.md).
+ * Pure: no I/O, so the wording and the verdicts are testable.
+ */
+import type { LoadGenerator, LoadResult } from "./bench-load.ts";
+
+/** Issue 2 "Benchmark" targets. A MISS is reported, never a failure exit. */
+export const BENCH_TARGETS = {
+  /** Authenticated `tools/call hello` ÷ echo baseline, at every JWKS latency. */
+  minRatio: 0.8,
+  /** JWKS fetches per 1,000 steady-state requests. */
+  maxJwksFetchesPer1000: 0,
+  /** Bundle size after gzip, bytes (150 KiB). */
+  maxBundleGzipBytes: 150 * 1024,
+} as const;
+
+export interface AuthenticatedRun {
+  /** Latency the JWKS origin added to every JWKS response, ms. */
+  readonly jwksLatencyMs: number;
+  readonly load: LoadResult;
+  /** JWKS fetches during warm-up (cold caches). */
+  readonly warmupJwksFetches: number;
+  /** JWKS fetches during the measured run. */
+  readonly steadyJwksFetches: number;
+}
+
+export interface FleetSample {
+  readonly servers: number;
+  readonly resources: number;
+  readonly medianMs: number;
+  readonly msPerServer: number;
+}
+
+export interface BenchReport {
+  readonly startedAt: string;
+  readonly machine: string;
+  readonly generator: LoadGenerator;
+  readonly connections: number;
+  readonly durationSeconds: number;
+  readonly warmupSeconds: number;
+  readonly bundle: { readonly rawBytes: number; readonly gzipBytes: number };
+  readonly baseline: LoadResult;
+  readonly authenticated: readonly AuthenticatedRun[];
+  /** Absent when infra's fleet benchmark is not available. */
+  readonly fleet?: readonly FleetSample[];
+}
+
+export interface Verdict {
+  readonly name: string;
+  readonly measured: string;
+  readonly target: string;
+  readonly pass: boolean;
+}
+
+export function ratioOf(run: AuthenticatedRun, baseline: LoadResult): number {
+  return baseline.requestsPerSecond > 0 ? run.load.requestsPerSecond / baseline.requestsPerSecond : 0;
+}
+
+export function jwksPer1000(run: AuthenticatedRun): number {
+  return run.load.requests > 0 ? (run.steadyJwksFetches / run.load.requests) * 1000 : 0;
+}
+
+export function verdicts(report: BenchReport): Verdict[] {
+  const out: Verdict[] = [];
+  for (const run of report.authenticated) {
+    const ratio = ratioOf(run, report.baseline);
+    out.push({
+      name: `ratio a/b, JWKS +${run.jwksLatencyMs} ms`,
+      measured: ratio.toFixed(2),
+      target: `≥ ${BENCH_TARGETS.minRatio}`,
+      pass: ratio >= BENCH_TARGETS.minRatio,
+    });
+  }
+  for (const run of report.authenticated) {
+    const per1000 = jwksPer1000(run);
+    out.push({
+      name: `JWKS fetches / 1,000 steady requests, +${run.jwksLatencyMs} ms`,
+      measured: per1000.toFixed(2),
+      target: `${BENCH_TARGETS.maxJwksFetchesPer1000}`,
+      pass: per1000 <= BENCH_TARGETS.maxJwksFetchesPer1000,
+    });
+  }
+  out.push({
+    name: "bundle gzip",
+    measured: kib(report.bundle.gzipBytes),
+    target: `≤ ${kib(BENCH_TARGETS.maxBundleGzipBytes)}`,
+    pass: report.bundle.gzipBytes <= BENCH_TARGETS.maxBundleGzipBytes,
+  });
+  return out;
+}
+
+interface Row {
+  readonly scenario: string;
+  readonly load: LoadResult;
+  readonly ratio: string;
+  readonly jwks: string;
+}
+
+function rows(report: BenchReport): Row[] {
+  return [
+    { scenario: "(b) echo baseline, no auth", load: report.baseline, ratio: "1.00", jwks: "–" },
+    ...report.authenticated.map((run) => ({
+      scenario: `(a) tools/call hello, JWKS +${run.jwksLatencyMs} ms`,
+      load: run.load,
+      ratio: ratioOf(run, report.baseline).toFixed(2),
+      jwks: `${jwksPer1000(run).toFixed(2)} (cold: ${run.warmupJwksFetches})`,
+    })),
+  ];
+}
+
+export function formatConsole(report: BenchReport): string {
+  const header = ["scenario", "req/s", "p50 ms", "p99 ms", "a/b", "JWKS/1k (warm-up)"];
+  const body = rows(report).map((r) => [
+    r.scenario,
+    r.load.requestsPerSecond.toFixed(0),
+    r.load.p50Ms.toFixed(2),
+    r.load.p99Ms.toFixed(2),
+    r.ratio,
+    r.jwks,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? "").length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  const lines = [
+    `${report.generator}, ${report.connections} connections, ${report.durationSeconds} s per scenario after ${report.warmupSeconds} s warm-up; ${report.machine}`,
+    "",
+    line(header),
+    ...body.map(line),
+    "",
+    `bundle: ${kib(report.bundle.rawBytes)} raw, ${kib(report.bundle.gzipBytes)} gzip`,
+    "",
+    ...verdicts(report).map((v) => `${v.pass ? "PASS" : "MISS"}  ${v.name}: ${v.measured} (target ${v.target})`),
+  ];
+  return lines.join("\n");
+}
+
+export function formatMarkdown(report: BenchReport): string {
+  const table = [
+    "| Scenario | req/s | p50 ms | p99 ms | ratio a/b | JWKS fetches / 1,000 (cold warm-up fetches) |",
+    "|---|---:|---:|---:|---:|---:|",
+    ...rows(report).map(
+      (r) =>
+        `| ${r.scenario} | ${r.load.requestsPerSecond.toFixed(0)} | ${r.load.p50Ms.toFixed(2)} | ${r.load.p99Ms.toFixed(2)} | ${r.ratio} | ${r.jwks} |`,
+    ),
+  ];
+  const targets = [
+    "| Target | Measured | Goal | Result |",
+    "|---|---:|---:|---|",
+    ...verdicts(report).map((v) => `| ${v.name} | ${v.measured} | ${v.target} | ${v.pass ? "PASS" : "MISS"} |`),
+  ];
+  const fleet = report.fleet
+    ? [
+        "",
+        "## Pulumi program evaluation (fleet, under mocks)",
+        "",
+        "| Servers | Resources | Median ms | ms / server |",
+        "|---:|---:|---:|---:|",
+        ...report.fleet.map((s) => `| ${s.servers} | ${s.resources} | ${s.medianMs.toFixed(1)} | ${s.msPerServer.toFixed(2)} |`),
+      ]
+    : [];
+  return [
+    "# Benchmark results",
+    "",
+    `Generated by \`npm run bench\` on ${report.startedAt}. ${report.machine}.`,
+    `Load generator: ${report.generator} (separate process), ${report.connections} connections, ` +
+      `${report.warmupSeconds} s warm-up then ${report.durationSeconds} s per scenario. Both workers run in the same ` +
+      "workerd (Miniflare) on 127.0.0.1; (a) sends session-less authenticated `tools/call hello` requests with " +
+      "`MCP-Protocol-Version`, (b) the same request to `bench/echo-worker.js`.",
+    "",
+    ...table,
+    "",
+    `Bundle \`dist/worker/index.js\`: ${kib(report.bundle.rawBytes)} raw, ${kib(report.bundle.gzipBytes)} gzip.`,
+    "",
+    ...targets,
+    ...fleet,
+    "",
+  ].join("\n");
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}

@@ -3,7 +3,7 @@
  * (same Miniflare, compatibility date and flags) as the real worker.
  */
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { REPO_ROOT } from "../../infra/worker-bundle.ts";
 import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS } from "../../worker/bindings.ts";
@@ -21,6 +21,7 @@ export async function startEchoWorker(): Promise<EchoWorker> {
     host: "127.0.0.1",
     port: 0,
     log: new Log(LogLevel.WARN),
+    modulesRoot: dirname(ECHO_WORKER),
     modules: [{ type: "ESModule", path: ECHO_WORKER, contents: await readFile(ECHO_WORKER, "utf8") }],
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: [...COMPATIBILITY_FLAGS],

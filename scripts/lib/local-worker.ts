@@ -8,10 +8,12 @@
  */
 import { createServer } from "node:net";
 import { readFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { Log, LogLevel, Miniflare, MiniflareCoreError } from "miniflare";
 import {
   COMPATIBILITY_DATE,
   COMPATIBILITY_FLAGS,
+  MAIN_MODULE,
   MCP_AGENT,
   RATE_LIMITER,
   WORKER_VARS,
@@ -83,7 +85,10 @@ export async function startLocalWorker(options: StartLocalWorkerOptions): Promis
     host,
     port,
     log: new Log(options.verbose ? LogLevel.INFO : LogLevel.WARN),
-    modules: [{ type: "ESModule", path: bundlePath, contents: await readFile(bundlePath, "utf8") }],
+    // Named MAIN_MODULE under its own root, as in the uploaded script; a path
+    // outside Miniflare's default root (the cwd) would not load at all.
+    modulesRoot: dirname(bundlePath),
+    modules: [{ type: "ESModule", path: join(dirname(bundlePath), MAIN_MODULE), contents: await readFile(bundlePath, "utf8") }],
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: [...COMPATIBILITY_FLAGS],
     bindings: vars,

@@ -1,0 +1,70 @@
+/** The benchmark's verdicts: targets are reported as PASS/MISS, computed from the measurements. */
+import { describe, expect, it } from "vitest";
+import type { LoadResult } from "../../scripts/lib/bench-load.ts";
+import { BENCH_TARGETS, formatConsole, formatMarkdown, verdicts, type BenchReport } from "../../scripts/lib/bench-report.ts";
+
+const load = (requestsPerSecond: number, requests = requestsPerSecond * 10): LoadResult => ({
+  generator: "wrk",
+  requests,
+  requestsPerSecond,
+  p50Ms: 2,
+  p99Ms: 9,
+  non2xx: 0,
+  socketErrors: 0,
+});
+
+function report(overrides: Partial<BenchReport> = {}): BenchReport {
+  return {
+    startedAt: "2026-01-01T00:00:00.000Z",
+    machine: "test machine",
+    generator: "wrk",
+    connections: 16,
+    durationSeconds: 10,
+    warmupSeconds: 2,
+    bundle: { rawBytes: 50_000, gzipBytes: 18_000 },
+    baseline: load(1000),
+    authenticated: [
+      { jwksLatencyMs: 0, load: load(850), warmupJwksFetches: 16, steadyJwksFetches: 0 },
+      { jwksLatencyMs: 50, load: load(800), warmupJwksFetches: 16, steadyJwksFetches: 0 },
+    ],
+    ...overrides,
+  };
+}
+
+describe("benchmark verdicts", () => {
+  it("passes ratio, JWKS and bundle targets when every measurement meets them", () => {
+    expect(verdicts(report()).every((v) => v.pass)).toBe(true);
+  });
+
+  it("misses the ratio target at the latency where a/b falls below 0.8, and only there", () => {
+    const slow = report({
+      authenticated: [
+        { jwksLatencyMs: 0, load: load(900), warmupJwksFetches: 1, steadyJwksFetches: 0 },
+        { jwksLatencyMs: 50, load: load(799), warmupJwksFetches: 1, steadyJwksFetches: 0 },
+      ],
+    });
+    const missed = verdicts(slow).filter((v) => !v.pass);
+    expect(missed.map((v) => v.name)).toEqual(["ratio a/b, JWKS +50 ms"]);
+    expect(formatConsole(slow)).toContain("MISS  ratio a/b, JWKS +50 ms: 0.80 (target ≥ 0.8)");
+  });
+
+  it("counts steady-state JWKS fetches per 1,000 requests, ignoring the cold warm-up fetches", () => {
+    const refetching = report({
+      authenticated: [{ jwksLatencyMs: 0, load: load(1000, 4000), warmupJwksFetches: 16, steadyJwksFetches: 2 }],
+    });
+    const jwks = verdicts(refetching).find((v) => v.name.startsWith("JWKS"));
+    expect(jwks).toMatchObject({ measured: "0.50", pass: false });
+  });
+
+  it("misses the bundle target above 150 KiB gzip", () => {
+    const big = report({ bundle: { rawBytes: 900_000, gzipBytes: BENCH_TARGETS.maxBundleGzipBytes + 1 } });
+    expect(verdicts(big).find((v) => v.name === "bundle gzip")?.pass).toBe(false);
+  });
+
+  it("writes a markdown table with every scenario and the fleet timings when present", () => {
+    const text = formatMarkdown(report({ fleet: [{ servers: 10, resources: 44, medianMs: 200, msPerServer: 20 }] }));
+    expect(text).toContain("| (b) echo baseline, no auth | 1000 |");
+    expect(text).toContain("| (a) tools/call hello, JWKS +50 ms | 800 | 2.00 | 9.00 | 0.80 | 0.00 (cold: 16) |");
+    expect(text).toContain("| 10 | 44 | 200.0 | 20.00 |");
+  });
+});

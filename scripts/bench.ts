@@ -18,7 +18,7 @@ import { gzipSync } from "node:zlib";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { bundleWorker, REPO_ROOT } from "../infra/worker-bundle.ts";
 import { SCOPES } from "../worker/bindings.ts";
-import { startEchoWorker } from "./lib/bench-echo.ts";
+import { ECHO_WORKER, JOSE_FLOOR_WORKER, startBenchWorker } from "./lib/bench-workers.ts";
 import { detectLoadGenerator, runLoad, type LoadGenerator, type LoadResult, type LoadTarget } from "./lib/bench-load.ts";
 import { formatConsole, formatMarkdown, type AuthenticatedRun, type BenchReport, type FleetSample } from "./lib/bench-report.ts";
 import { startLocalIssuer, type LocalIssuer } from "./lib/local-issuer.ts";
@@ -129,12 +129,24 @@ async function measure(label: string, target: LoadTarget, args: BenchArgs, after
   return load;
 }
 
-async function baselineRun(args: BenchArgs): Promise<LoadResult> {
-  const echo = await startEchoWorker();
+async function baselineRun(label: string, args: BenchArgs): Promise<LoadResult> {
+  const echo = await startBenchWorker(ECHO_WORKER);
   try {
-    return await measure("(b) echo baseline", mcpTarget(`${echo.url}/mcp`), args);
+    return await measure(label, mcpTarget(`${echo.url}/mcp`), args);
   } finally {
     await echo.dispose();
+  }
+}
+
+async function referenceRun(issuer: LocalIssuer, args: BenchArgs): Promise<LoadResult> {
+  const tenantId = "bench-reference";
+  const tenantIssuer = await issuer.createTenant({ id: tenantId });
+  const floor = await startBenchWorker(JOSE_FLOOR_WORKER, { AUTHGENT_ISSUER: tenantIssuer, MCP_AUDIENCE: BENCH_AUDIENCE });
+  try {
+    const token = await issuer.mint(BENCH_AUDIENCE, { tenant: tenantId, claims: { sub: "bench-user", scope: SCOPES.read } });
+    return await measure("(r) reference: jose jwtVerify only", mcpTarget(`${floor.url}/mcp`, token), args);
+  } finally {
+    await floor.dispose();
   }
 }
 
@@ -195,9 +207,11 @@ async function main(argv: string[]): Promise<void> {
   const issuer = await startLocalIssuer();
   let report: BenchReport;
   try {
-    const baseline = await baselineRun(args);
+    const baselineFirst = await baselineRun("(b) echo baseline", args);
+    const reference = await referenceRun(issuer, args);
     const authenticated: AuthenticatedRun[] = [];
     for (const latency of JWKS_LATENCIES_MS) authenticated.push(await authenticatedRun(issuer, latency, args));
+    const baselineLast = await baselineRun("(b) echo baseline again", args);
     const fleet = await fleetRun();
     report = {
       startedAt,
@@ -207,7 +221,8 @@ async function main(argv: string[]): Promise<void> {
       durationSeconds: args.durationSeconds,
       warmupSeconds: args.warmupSeconds,
       bundle: sizes,
-      baseline,
+      baseline: [baselineFirst, baselineLast],
+      reference,
       authenticated,
       fleet,
     };

@@ -40,8 +40,14 @@ export interface BenchReport {
   readonly durationSeconds: number;
   readonly warmupSeconds: number;
   readonly bundle: { readonly rawBytes: number; readonly gzipBytes: number };
-  readonly baseline: LoadResult;
+  /**
+   * The echo baseline, measured first and again last: on a shared machine
+   * the ceiling drifts, so ratios use the mean of the two.
+   */
+  readonly baseline: readonly [LoadResult, ...LoadResult[]];
   readonly authenticated: readonly AuthenticatedRun[];
+  /** jose-verify-only worker (bench/jose-floor-worker.js): reference, no target. */
+  readonly reference?: LoadResult;
   /** Absent when infra's fleet benchmark is not available. */
   readonly fleet?: readonly FleetSample[];
 }
@@ -53,8 +59,14 @@ export interface Verdict {
   readonly pass: boolean;
 }
 
-export function ratioOf(run: AuthenticatedRun, baseline: LoadResult): number {
-  return baseline.requestsPerSecond > 0 ? run.load.requestsPerSecond / baseline.requestsPerSecond : 0;
+/** Mean echo throughput over the baseline runs, req/s. */
+export function baselineRps(report: BenchReport): number {
+  return report.baseline.reduce((sum, run) => sum + run.requestsPerSecond, 0) / report.baseline.length;
+}
+
+export function ratioOf(load: LoadResult, report: BenchReport): number {
+  const baseline = baselineRps(report);
+  return baseline > 0 ? load.requestsPerSecond / baseline : 0;
 }
 
 export function jwksPer1000(run: AuthenticatedRun): number {
@@ -64,7 +76,7 @@ export function jwksPer1000(run: AuthenticatedRun): number {
 export function verdicts(report: BenchReport): Verdict[] {
   const out: Verdict[] = [];
   for (const run of report.authenticated) {
-    const ratio = ratioOf(run, report.baseline);
+    const ratio = ratioOf(run.load, report);
     out.push({
       name: `ratio a/b, JWKS +${run.jwksLatencyMs} ms`,
       measured: ratio.toFixed(2),
@@ -98,14 +110,19 @@ interface Row {
 }
 
 function rows(report: BenchReport): Row[] {
+  const [first, ...again] = report.baseline;
   return [
-    { scenario: "(b) echo baseline, no auth", load: report.baseline, ratio: "1.00", jwks: "–" },
+    { scenario: "(b) echo baseline, no auth", load: first, ratio: ratioOf(first, report).toFixed(2), jwks: "–" },
+    ...(report.reference
+      ? [{ scenario: "(r) reference: jose jwtVerify only", load: report.reference, ratio: ratioOf(report.reference, report).toFixed(2), jwks: "–" }]
+      : []),
     ...report.authenticated.map((run) => ({
       scenario: `(a) tools/call hello, JWKS +${run.jwksLatencyMs} ms`,
       load: run.load,
-      ratio: ratioOf(run, report.baseline).toFixed(2),
+      ratio: ratioOf(run.load, report).toFixed(2),
       jwks: `${jwksPer1000(run).toFixed(2)} (cold: ${run.warmupJwksFetches})`,
     })),
+    ...again.map((load) => ({ scenario: "(b) echo baseline again, last", load, ratio: ratioOf(load, report).toFixed(2), jwks: "–" })),
   ];
 }
 
@@ -123,6 +140,7 @@ export function formatConsole(report: BenchReport): string {
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
   const lines = [
     `${report.generator}, ${report.connections} connections, ${report.durationSeconds} s per scenario after ${report.warmupSeconds} s warm-up; ${report.machine}`,
+    `ratios are against the mean echo baseline, ${baselineRps(report).toFixed(0)} req/s`,
     "",
     line(header),
     ...body.map(line),
@@ -165,7 +183,9 @@ export function formatMarkdown(report: BenchReport): string {
     `Load generator: ${report.generator} (separate process), ${report.connections} connections, ` +
       `${report.warmupSeconds} s warm-up then ${report.durationSeconds} s per scenario. Both workers run in the same ` +
       "workerd (Miniflare) on 127.0.0.1; (a) sends session-less authenticated `tools/call hello` requests with " +
-      "`MCP-Protocol-Version`, (b) the same request to `bench/echo-worker.js`.",
+      "`MCP-Protocol-Version`, (b) the same request to `bench/echo-worker.js` (measured first and last; ratios use " +
+      `the mean, ${baselineRps(report).toFixed(0)} req/s), (r) the same request to \`bench/jose-floor-worker.js\` ` +
+      "(jose `jwtVerify` with a cached JWKS, then echo: the cost of the signature check alone; reference, no target).",
     "",
     ...table,
     "",

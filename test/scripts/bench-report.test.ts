@@ -22,7 +22,7 @@ function report(overrides: Partial<BenchReport> = {}): BenchReport {
     durationSeconds: 10,
     warmupSeconds: 2,
     bundle: { rawBytes: 50_000, gzipBytes: 18_000 },
-    baseline: load(1000),
+    baseline: [load(1000)],
     authenticated: [
       { jwksLatencyMs: 0, load: load(850), warmupJwksFetches: 16, steadyJwksFetches: 0 },
       { jwksLatencyMs: 50, load: load(800), warmupJwksFetches: 16, steadyJwksFetches: 0 },
@@ -46,6 +46,15 @@ describe("benchmark verdicts", () => {
     const missed = verdicts(slow).filter((v) => !v.pass);
     expect(missed.map((v) => v.name)).toEqual(["ratio a/b, JWKS +50 ms"]);
     expect(formatConsole(slow)).toContain("MISS  ratio a/b, JWKS +50 ms: 0.80 (target ≥ 0.8)");
+  });
+
+  it("measures ratios against the mean of the first and last echo baseline, showing the reference row", () => {
+    const drifting = report({ baseline: [load(1100), load(900)], reference: load(700) });
+    expect(verdicts(drifting).find((v) => v.name === "ratio a/b, JWKS +0 ms")?.measured).toBe("0.85");
+    const text = formatConsole(drifting);
+    expect(text).toContain("mean echo baseline, 1000 req/s");
+    expect(text).toMatch(/\(r\) reference: jose jwtVerify only +700 .* 0\.70/);
+    expect(text).toContain("(b) echo baseline again, last");
   });
 
   it("counts steady-state JWKS fetches per 1,000 requests, ignoring the cold warm-up fetches", () => {

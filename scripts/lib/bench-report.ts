@@ -126,6 +126,21 @@ function rows(report: BenchReport): Row[] {
   ];
 }
 
+/**
+ * How much of the gap is the signature check itself: (r)/(b) is the ceiling
+ * any worker verifying ES256 on every request reaches on this machine.
+ */
+function referenceNote(report: BenchReport): string[] {
+  const reference = report.reference;
+  const first = report.authenticated[0];
+  if (!reference || !first || reference.requestsPerSecond <= 0) return [];
+  const share = first.load.requestsPerSecond / reference.requestsPerSecond;
+  return [
+    `jose-only reference: ${ratioOf(reference, report).toFixed(2)} of the echo baseline (the ceiling for a per-request ES256 check here); ` +
+      `the worker at JWKS +${first.jwksLatencyMs} ms reaches ${share.toFixed(2)} of that reference.`,
+  ];
+}
+
 export function formatConsole(report: BenchReport): string {
   const header = ["scenario", "req/s", "p50 ms", "p99 ms", "a/b", "JWKS/1k (warm-up)"];
   const body = rows(report).map((r) => [
@@ -145,6 +160,7 @@ export function formatConsole(report: BenchReport): string {
     line(header),
     ...body.map(line),
     "",
+    ...referenceNote(report),
     `bundle: ${kib(report.bundle.rawBytes)} raw, ${kib(report.bundle.gzipBytes)} gzip`,
     "",
     ...verdicts(report).map((v) => `${v.pass ? "PASS" : "MISS"}  ${v.name}: ${v.measured} (target ${v.target})`),
@@ -189,6 +205,7 @@ export function formatMarkdown(report: BenchReport): string {
     "",
     ...table,
     "",
+    ...referenceNote(report).flatMap((note) => [note, ""]),
     `Bundle \`dist/worker/index.js\`: ${kib(report.bundle.rawBytes)} raw, ${kib(report.bundle.gzipBytes)} gzip.`,
     "",
     ...targets,

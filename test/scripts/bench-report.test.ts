@@ -55,6 +55,8 @@ describe("benchmark verdicts", () => {
     expect(text).toContain("mean echo baseline, 1000 req/s");
     expect(text).toMatch(/\(r\) reference: jose jwtVerify only +700 .* 0\.70/);
     expect(text).toContain("(b) echo baseline again, last");
+    expect(text).toContain("jose-only reference: 0.70 of the echo baseline");
+    expect(text).toContain("reaches 1.21 of that reference");
   });
 
   it("counts steady-state JWKS fetches per 1,000 requests, ignoring the cold warm-up fetches", () => {

@@ -107,6 +107,17 @@ describe("npm start", () => {
     await expect(assertPortFree("127.0.0.1", port)).resolves.toBeUndefined();
   });
 
+  it("with --issuer trusts that issuer, mints no dev token and says how to get one", async () => {
+    const port = await freePort();
+    const issuer = "https://auth.example.com";
+    const run = runDev(["--port", String(port), "--issuer", issuer, "--state-dir", await tempStateDir()]);
+    await waitForOutput(run, /Press Ctrl-C to stop\./);
+    expect(run.stdout).not.toContain("export MCP_TOKEN");
+    expect(run.stdout).toContain(`${issuer}/.well-known/oauth-authorization-server`);
+    const prm = await fetch(`http://127.0.0.1:${port}/.well-known/oauth-protected-resource`);
+    expect(await prm.json()).toMatchObject({ authorization_servers: [issuer] });
+  });
+
   it("exits non-zero with a clear message naming --port when the MCP port is taken", async () => {
     const port = await freePort();
     await holdPort(port);

@@ -160,7 +160,11 @@ async function authenticatedRun(issuer: LocalIssuer, latencyMs: number, args: Be
     body: JSON.stringify({ issuer: tenantIssuer, latencyMs }),
   });
   if (!mode.ok) throw new Error(`could not set JWKS latency: HTTP ${mode.status}`);
-  const stats = (): number => issuer.tenant(tenantId).stats().jwksFetches;
+  const stats = async (): Promise<number> => {
+    const response = await fetch(`${issuer.origin}/__admin/stats?issuer=${encodeURIComponent(tenantIssuer)}`);
+    if (!response.ok) throw new Error(`could not read JWKS fetch counts: HTTP ${response.status}`);
+    return ((await response.json()) as { jwksFetches: number }).jwksFetches;
+  };
 
   const worker = await startLocalWorker({
     vars: { AUTHGENT_ISSUER: tenantIssuer, MCP_AUDIENCE: BENCH_AUDIENCE, RATE_LIMIT_PER_MINUTE: BENCH_RATE_LIMIT_PER_MINUTE },
@@ -169,9 +173,9 @@ async function authenticatedRun(issuer: LocalIssuer, latencyMs: number, args: Be
     const token = await issuer.mint(BENCH_AUDIENCE, { tenant: tenantId, claims: { sub: "bench-user", scope: SCOPES.read } });
     let warmupJwksFetches = 0;
     const load = await measure(`(a) tools/call hello, JWKS +${latencyMs} ms`, mcpTarget(`${worker.url}/mcp`, token), args, async () => {
-      warmupJwksFetches = stats();
+      warmupJwksFetches = await stats();
     });
-    return { jwksLatencyMs: latencyMs, load, warmupJwksFetches, steadyJwksFetches: stats() - warmupJwksFetches };
+    return { jwksLatencyMs: latencyMs, load, warmupJwksFetches, steadyJwksFetches: (await stats()) - warmupJwksFetches };
   } finally {
     await worker.dispose();
   }

@@ -106,6 +106,7 @@ export async function startLocalWorker(options: StartLocalWorkerOptions): Promis
   try {
     ready = await mf.ready;
   } catch (err) {
+    // The startup error is the one worth reporting; a failed cleanup of a runtime that never started adds nothing.
     await mf.dispose().catch(() => undefined);
     // Lost the race between the probe and workerd's bind.
     if (err instanceof MiniflareCoreError && err.code === "ERR_ADDRESS_IN_USE") throw new PortInUseError(host, port);

@@ -76,7 +76,7 @@ async function tempStateDir(): Promise<string> {
 }
 
 describe("npm start", () => {
-  it("serves the worker, prints a working dev token and the Inspector command, and frees its port on SIGTERM", async () => {
+  it("serves the worker, prints a working dev token and the Inspector command, and frees its port on Ctrl-C (SIGINT)", async () => {
     const port = await freePort();
     const run = runDev(["--port", String(port), "--issuer-port", "0", "--state-dir", await tempStateDir()]);
 
@@ -100,9 +100,9 @@ describe("npm start", () => {
       await client.close();
     }
 
-    run.child.kill("SIGTERM");
-    // 128 + SIGTERM: Miniflare's exit hook stops workerd, then exits as the signal asks.
-    expect(await run.exited).toEqual({ code: 143, signal: null });
+    run.child.kill("SIGINT");
+    // 128 + SIGINT: Miniflare's exit hook stops workerd, then exits as the signal asks.
+    expect(await run.exited).toEqual({ code: 130, signal: null });
     expect(run.stdout).toContain("stopping workerd");
     await expect(assertPortFree("127.0.0.1", port)).resolves.toBeUndefined();
   });

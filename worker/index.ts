@@ -3,6 +3,7 @@
  * (`bindings.ts` MCP_AGENT.className) the runtime instantiates per user.
  */
 import { authenticate } from "./auth/authenticate.ts";
+import { VerifiedTokenCache } from "./auth/verified-token-cache.ts";
 import type { Env } from "./env.ts";
 import { route } from "./http/router.ts";
 import type { McpDeps } from "./mcp/handler.ts";
@@ -11,8 +12,15 @@ import { registry } from "./tools/registry.ts";
 
 export { AuthgentMCPAgent } from "./agent/authgent-mcp-agent.ts";
 
+/** Lives as long as the isolate, like the JWKS key store. */
+const verifiedTokens = new VerifiedTokenCache();
+
 const deps: McpDeps = {
-  authenticate: (request, config, ctx) => authenticate(request, config, ctx ? { waitUntil: (promise) => ctx.waitUntil(promise) } : {}),
+  authenticate: (request, config, ctx) =>
+    authenticate(request, config, {
+      verifiedTokens,
+      ...(ctx ? { waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise) } : {}),
+    }),
   registry,
   sessions: sessionCache,
 };

@@ -3,6 +3,7 @@ import { createJwksKeyResolver } from "../jwks/key-store.ts";
 import { resolveJwksTuning, type JwksTuning } from "../jwks/options.ts";
 import { extractBearerToken } from "./bearer.ts";
 import type { Principal } from "./principal.ts";
+import type { VerifiedTokenCache } from "./verified-token-cache.ts";
 import { verifyAccessToken } from "./verify-token.ts";
 
 /** Injected I/O, so tests need no timers and no network. */
@@ -20,6 +21,11 @@ export interface AuthDeps {
   readonly waitUntil?: (promise: Promise<unknown>) => void;
   /** JWKS timeouts, size cap, cooldown and staleness; see `JwksTuning` for defaults. */
   readonly jwks?: JwksTuning;
+  /**
+   * Reuses earlier verifications of the identical token (the worker passes its
+   * isolate-wide cache). @default undefined (every call verifies in full)
+   */
+  readonly verifiedTokens?: VerifiedTokenCache;
 }
 
 /**
@@ -30,6 +36,8 @@ export interface AuthDeps {
 export async function authenticate(request: Request, config: WorkerConfig, deps: AuthDeps = {}): Promise<Principal> {
   const token = extractBearerToken(request.headers);
   const now = deps.now ?? Date.now;
+  const cached = deps.verifiedTokens?.get(config, token, now() / 1000);
+  if (cached) return cached;
   const getKey = createJwksKeyResolver({
     ...resolveJwksTuning(deps.jwks),
     issuer: config.issuer,
@@ -42,7 +50,9 @@ export async function authenticate(request: Request, config: WorkerConfig, deps:
     waitUntil: deps.waitUntil,
   });
   // Awaited, not returned: workerd reports a rejection adopted via `return` as unhandled.
-  return await verifyAccessToken(token, getKey, config, now() / 1000);
+  const principal = await verifyAccessToken(token, getKey, config, now() / 1000);
+  deps.verifiedTokens?.set(config, token, principal, now() / 1000);
+  return principal;
 }
 
 function defaultCache(): Cache | null {

@@ -8,8 +8,12 @@
 import type { WorkerConfig } from "../config.ts";
 import { OriginForbiddenError } from "./errors.ts";
 
-/** Request headers a browser client may send to `/mcp` (MCP Streamable HTTP). */
-export const CORS_ALLOW_HEADERS = "authorization, content-type, accept, mcp-protocol-version, mcp-session-id, last-event-id";
+/**
+ * Request headers a browser client may send to `/mcp` (MCP Streamable HTTP).
+ * `Accept` needs no listing (CORS-safelisted, Fetch §2.2.2); `Last-Event-ID`
+ * only resumes the GET event stream, which this server does not offer.
+ */
+export const CORS_ALLOW_HEADERS = "authorization, content-type, mcp-protocol-version, mcp-session-id";
 /** Response headers a browser client must read: the auth challenge and the session id. */
 export const CORS_EXPOSE_HEADERS = "www-authenticate, mcp-session-id";
 /** How long browsers may cache a preflight, seconds (Chromium caps at 7200). */

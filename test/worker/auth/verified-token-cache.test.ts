@@ -1,8 +1,13 @@
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Principal } from "../../../worker/auth/principal.ts";
 import { VerifiedTokenCache } from "../../../worker/auth/verified-token-cache.ts";
+import type { Env } from "../../../worker/env.ts";
+import worker from "../../../worker/index.ts";
 import { resetJwksIsolateState } from "../../../worker/jwks/key-store.ts";
+import { sharedCacheKey } from "../../../worker/jwks/shared-cache.ts";
 import { attempt, outcomeCode, TestClock } from "../jwks/support.ts";
+import { LATEST, mcpRequest, rpc } from "../mcp/support.ts";
 import { configFor, createTenant, mint, rotate, setMode } from "./issuer-admin.ts";
 
 const principal = (expiresAt: number): Principal => ({
@@ -108,5 +113,31 @@ describe("authenticate with a verified-token cache", () => {
     clock.advance(31 + 30);
     const result = await attempt(config, token, deps);
     expect(result).toMatchObject({ code: "ERR_TOKEN_KEY_UNKNOWN" });
+  });
+});
+
+describe("the worker's fetch handler", () => {
+  it("reuses the verification of a token it already accepted, and verifies any other token in full", async () => {
+    const { issuer } = await createTenant();
+    // One env object for every request, as workerd passes it: the parsed
+    // configuration, and with it the verified-token cache, is keyed on it.
+    const tenantEnv = { ...env, AUTHGENT_ISSUER: issuer } as Env;
+    const ping = async (token: string): Promise<number> => {
+      const ctx = createExecutionContext();
+      const request = mcpRequest(rpc("ping"), { token, headers: { "mcp-protocol-version": LATEST } });
+      const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, tenantEnv, ctx);
+      await waitOnExecutionContext(ctx);
+      await response.body?.cancel();
+      return response.status;
+    };
+    const token = await mint(issuer);
+    expect(await ping(token)).toBe(200);
+
+    // Take every key source away: this isolate's keys, the Cache API copy and Authgent.
+    resetJwksIsolateState();
+    await caches.default.delete(sharedCacheKey(issuer));
+    await setMode(issuer, { mode: "down" });
+    expect(await ping(token)).toBe(200);
+    expect(await ping(await mint(issuer))).toBe(503);
   });
 });

@@ -2,39 +2,19 @@
  * The bundled worker in workerd, as a real MCP client sees it: the official
  * SDK client over Streamable HTTP with a bearer token from the local issuer.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport, StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { LATEST_PROTOCOL_VERSION, McpError, ErrorCode } from "@modelcontextprotocol/sdk/types.js";
 import { SCOPES } from "../../worker/bindings.ts";
-import {
-  CLIENT_INFO,
-  connectClient,
-  mintFor,
-  startE2EWorker,
-  startLocalIssuer,
-  textOf,
-  type E2EWorker,
-  type LocalIssuer,
-} from "./support/harness.ts";
+import { CLIENT_INFO, connectClient, mintFor, textOf, useSharedE2EWorker } from "./support/harness.ts";
 
-let issuer: LocalIssuer;
-let server: E2EWorker;
-
-beforeAll(async () => {
-  issuer = await startLocalIssuer();
-  server = await startE2EWorker(issuer);
-});
-
-afterAll(async () => {
-  await server?.dispose();
-  await issuer?.close();
-});
+const shared = useSharedE2EWorker();
 
 describe("the official MCP SDK client against the bundled worker", () => {
   it("initializes, negotiating the SDK's latest protocol revision and learning the server's tool capability", async () => {
-    const token = await mintFor(issuer, server.origin);
-    const { client, transport } = await connectClient(server.mcpUrl, token);
+    const token = await mintFor(shared.issuer, shared.server.origin);
+    const { client, transport } = await connectClient(shared.server.mcpUrl, token);
     try {
       expect(transport.protocolVersion).toBe(LATEST_PROTOCOL_VERSION);
       expect(client.getServerCapabilities()?.tools).toBeDefined();
@@ -46,7 +26,7 @@ describe("the official MCP SDK client against the bundled worker", () => {
   });
 
   it("lists the three template tools with their input schemas", async () => {
-    const { client } = await connectClient(server.mcpUrl, await mintFor(issuer, server.origin));
+    const { client } = await connectClient(shared.server.mcpUrl, await mintFor(shared.issuer, shared.server.origin));
     try {
       const { tools } = await client.listTools();
       expect(tools.map((tool) => tool.name).sort()).toEqual(["get_data", "hello", "write_data"]);
@@ -60,8 +40,8 @@ describe("the official MCP SDK client against the bundled worker", () => {
   });
 
   it("calls hello, write_data and get_data; get_data returns the stored value and the caller's identity", async () => {
-    const token = await mintFor(issuer, server.origin, { sub: "e2e-tools", client_id: "e2e-client" });
-    const { client } = await connectClient(server.mcpUrl, token);
+    const token = await mintFor(shared.issuer, shared.server.origin, { sub: "e2e-tools", client_id: "e2e-client" });
+    const { client } = await connectClient(shared.server.mcpUrl, token);
     try {
       const hello = await client.callTool({ name: "hello", arguments: { name: "Ada" } });
       expect(hello.isError).toBeFalsy();
@@ -82,7 +62,7 @@ describe("the official MCP SDK client against the bundled worker", () => {
   });
 
   it("reports invalid tool arguments as a tool error result, not a protocol error", async () => {
-    const { client } = await connectClient(server.mcpUrl, await mintFor(issuer, server.origin));
+    const { client } = await connectClient(shared.server.mcpUrl, await mintFor(shared.issuer, shared.server.origin));
     try {
       const result = await client.callTool({ name: "hello", arguments: { name: 42 } });
       expect(result.isError).toBe(true);
@@ -92,7 +72,7 @@ describe("the official MCP SDK client against the bundled worker", () => {
   });
 
   it("answers an unknown tool with JSON-RPC -32602 (invalid params)", async () => {
-    const { client } = await connectClient(server.mcpUrl, await mintFor(issuer, server.origin));
+    const { client } = await connectClient(shared.server.mcpUrl, await mintFor(shared.issuer, shared.server.origin));
     try {
       const call = client.callTool({ name: "no_such_tool", arguments: {} });
       await expect(call).rejects.toBeInstanceOf(McpError);
@@ -103,8 +83,8 @@ describe("the official MCP SDK client against the bundled worker", () => {
   });
 
   it("lets a read-only token read but shows the client 403 insufficient_scope when it calls write_data", async () => {
-    const token = await mintFor(issuer, server.origin, { sub: "e2e-reader", scope: SCOPES.read });
-    const { client } = await connectClient(server.mcpUrl, token);
+    const token = await mintFor(shared.issuer, shared.server.origin, { sub: "e2e-reader", scope: SCOPES.read });
+    const { client } = await connectClient(shared.server.mcpUrl, token);
     try {
       expect(textOf(await client.callTool({ name: "hello", arguments: { name: "r" } }))).toContain("Hello, r!");
       const write = client.callTool({ name: "write_data", arguments: { key: "k", value: "v" } });
@@ -120,14 +100,14 @@ describe("the official MCP SDK client against the bundled worker", () => {
 
   it("refuses to connect without a token: the SDK sees 401", async () => {
     const client = new Client(CLIENT_INFO);
-    const connect = client.connect(new StreamableHTTPClientTransport(server.mcpUrl));
+    const connect = client.connect(new StreamableHTTPClientTransport(shared.server.mcpUrl));
     await expect(connect).rejects.toMatchObject({ code: 401 });
   });
 
   it("refuses a token minted for another resource", async () => {
-    const token = await mintFor(issuer, "https://other-mcp.example");
+    const token = await mintFor(shared.issuer, "https://other-mcp.example");
     const client = new Client(CLIENT_INFO);
-    const transport = new StreamableHTTPClientTransport(server.mcpUrl, {
+    const transport = new StreamableHTTPClientTransport(shared.server.mcpUrl, {
       requestInit: { headers: { Authorization: `Bearer ${token}` } },
     });
     await expect(client.connect(transport)).rejects.toMatchObject({ code: 401 });

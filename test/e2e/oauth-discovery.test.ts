@@ -5,7 +5,7 @@
  * auth orchestrator sends the user to the right authorization endpoint with
  * the right resource and scope, including the scope challenge on a 403.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   discoverAuthorizationServerMetadata,
   discoverOAuthProtectedResourceMetadata,
@@ -22,27 +22,9 @@ import type {
   OAuthTokens,
 } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { SCOPES } from "../../worker/bindings.ts";
-import {
-  CLIENT_INFO,
-  mintFor,
-  startE2EWorker,
-  startLocalIssuer,
-  type E2EWorker,
-  type LocalIssuer,
-} from "./support/harness.ts";
+import { CLIENT_INFO, mintFor, useSharedE2EWorker } from "./support/harness.ts";
 
-let issuer: LocalIssuer;
-let server: E2EWorker;
-
-beforeAll(async () => {
-  issuer = await startLocalIssuer();
-  server = await startE2EWorker(issuer);
-});
-
-afterAll(async () => {
-  await server?.dispose();
-  await issuer?.close();
-});
+const shared = useSharedE2EWorker();
 
 /**
  * A pre-registered OAuth client that records where the SDK sends the user.
@@ -85,13 +67,13 @@ class RecordingProvider implements OAuthClientProvider {
     if (!url) throw new Error("no authorization request to complete");
     const audience = url.searchParams.get("resource") ?? "";
     const scope = url.searchParams.get("scope") ?? "";
-    this.saveTokens({ access_token: await mintFor(issuer, audience, { sub, scope }), token_type: "Bearer" });
+    this.saveTokens({ access_token: await mintFor(shared.issuer, audience, { sub, scope }), token_type: "Bearer" });
   }
 }
 
 describe("OAuth discovery from an unauthenticated request", () => {
   it("finds the protected-resource metadata from the 401's WWW-Authenticate header (RFC 9728 §5.1)", async () => {
-    const response = await fetch(server.mcpUrl, {
+    const response = await fetch(shared.server.mcpUrl, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
@@ -101,27 +83,27 @@ describe("OAuth discovery from an unauthenticated request", () => {
     expect(metadataUrl).toBeInstanceOf(URL);
     expect(extractWWWAuthenticateParams(response).resourceMetadataUrl?.href).toBe(metadataUrl?.href);
 
-    const prm = await discoverOAuthProtectedResourceMetadata(server.mcpUrl, { resourceMetadataUrl: metadataUrl });
-    expect(prm.resource).toBe(server.origin);
-    expect(prm.authorization_servers).toEqual([issuer.issuer]);
+    const prm = await discoverOAuthProtectedResourceMetadata(shared.server.mcpUrl, { resourceMetadataUrl: metadataUrl });
+    expect(prm.resource).toBe(shared.server.origin);
+    expect(prm.authorization_servers).toEqual([shared.issuer.issuer]);
     expect(prm.scopes_supported).toEqual(expect.arrayContaining([SCOPES.read, SCOPES.write]));
     expect(prm.bearer_methods_supported).toEqual(["header"]);
   });
 
   it("finds the same metadata without the header hint, by the SDK's well-known probing from the MCP URL", async () => {
-    const prm = await discoverOAuthProtectedResourceMetadata(server.mcpUrl);
-    expect(prm.resource).toBe(server.origin);
-    expect(prm.authorization_servers).toEqual([issuer.issuer]);
+    const prm = await discoverOAuthProtectedResourceMetadata(shared.server.mcpUrl);
+    expect(prm.resource).toBe(shared.server.origin);
+    expect(prm.authorization_servers).toEqual([shared.issuer.issuer]);
   });
 
   it("finds the authorization server's RFC 8414 metadata from the PRM's authorization_servers", async () => {
-    const prm = await discoverOAuthProtectedResourceMetadata(server.mcpUrl);
+    const prm = await discoverOAuthProtectedResourceMetadata(shared.server.mcpUrl);
     const asUrl = prm.authorization_servers?.[0];
     expect(asUrl).toBeDefined();
     const metadata = await discoverAuthorizationServerMetadata(asUrl ?? "");
-    expect(metadata?.issuer).toBe(issuer.issuer);
-    expect(metadata?.jwks_uri).toBe(`${issuer.issuer}/.well-known/jwks.json`);
-    expect(metadata?.authorization_endpoint).toBe(`${issuer.issuer}/authorize`);
+    expect(metadata?.issuer).toBe(shared.issuer.issuer);
+    expect(metadata?.jwks_uri).toBe(`${shared.issuer.issuer}/.well-known/jwks.json`);
+    expect(metadata?.authorization_endpoint).toBe(`${shared.issuer.issuer}/authorize`);
   });
 });
 
@@ -129,20 +111,20 @@ describe("the SDK's auth orchestrator against the worker", () => {
   it("sends the user to the issuer's authorization endpoint for this resource, then connects with the token", async () => {
     const provider = new RecordingProvider();
     const first = new Client(CLIENT_INFO);
-    await expect(first.connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider }))).rejects.toBeInstanceOf(
+    await expect(first.connect(new StreamableHTTPClientTransport(shared.server.mcpUrl, { authProvider: provider }))).rejects.toBeInstanceOf(
       UnauthorizedError,
     );
 
     const url = provider.authorizationUrls.at(-1);
-    expect(url && `${url.origin}${url.pathname}`).toBe(`${issuer.issuer}/authorize`);
+    expect(url && `${url.origin}${url.pathname}`).toBe(`${shared.issuer.issuer}/authorize`);
     // RFC 8707 resource indicator: the token is requested for this server only.
-    expect(url?.searchParams.get("resource")).toBe(server.origin);
+    expect(url?.searchParams.get("resource")).toBe(shared.server.origin);
     expect(url?.searchParams.get("scope")?.split(" ")).toEqual(expect.arrayContaining([SCOPES.read]));
     expect(url?.searchParams.get("code_challenge_method")).toBe("S256");
 
     await provider.signIn("e2e-oauth-user");
     const client = new Client(CLIENT_INFO);
-    await client.connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider }));
+    await client.connect(new StreamableHTTPClientTransport(shared.server.mcpUrl, { authProvider: provider }));
     try {
       const { tools } = await client.listTools();
       expect(tools.map((tool) => tool.name)).toContain("hello");
@@ -153,9 +135,9 @@ describe("the SDK's auth orchestrator against the worker", () => {
 
   it("re-authorizes with exactly the scope a 403 insufficient_scope challenge names (MCP 2025-11-25 scope challenge)", async () => {
     const provider = new RecordingProvider();
-    provider.saveTokens({ access_token: await mintFor(issuer, server.origin, { sub: "e2e-upscope", scope: SCOPES.read }), token_type: "Bearer" });
+    provider.saveTokens({ access_token: await mintFor(shared.issuer, shared.server.origin, { sub: "e2e-upscope", scope: SCOPES.read }), token_type: "Bearer" });
     const client = new Client(CLIENT_INFO);
-    await client.connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider }));
+    await client.connect(new StreamableHTTPClientTransport(shared.server.mcpUrl, { authProvider: provider }));
     try {
       const write = client.callTool({ name: "write_data", arguments: { key: "k", value: "v" } });
       await expect(write).rejects.toBeInstanceOf(UnauthorizedError);

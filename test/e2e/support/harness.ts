@@ -4,6 +4,7 @@
  * HTTP, driven from Node by the official MCP SDK client.
  */
 import { createServer } from "node:net";
+import { afterAll, beforeAll } from "vitest";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import {
   StreamableHTTPClientTransport,
@@ -60,6 +61,42 @@ export async function startE2EWorker(issuer: LocalIssuer, options: E2EWorkerOpti
 }
 
 export { startLocalIssuer, type LocalIssuer };
+
+/** One local issuer and one bundled worker trusting its `dev` tenant. */
+export interface SharedE2EWorker {
+  readonly issuer: LocalIssuer;
+  readonly server: E2EWorker;
+}
+
+/**
+ * Starts a local issuer and a bundled worker in the calling file's
+ * `beforeAll` and stops both in its `afterAll`. Read the fields inside tests:
+ * they are set once the hooks have run.
+ */
+export function useSharedE2EWorker(): SharedE2EWorker {
+  const shared: { issuer?: LocalIssuer; server?: E2EWorker } = {};
+  beforeAll(async () => {
+    shared.issuer = await startLocalIssuer();
+    shared.server = await startE2EWorker(shared.issuer);
+  });
+  afterAll(async () => {
+    await shared.server?.dispose();
+    await shared.issuer?.close();
+  });
+  return {
+    get issuer(): LocalIssuer {
+      return started(shared.issuer);
+    },
+    get server(): E2EWorker {
+      return started(shared.server);
+    },
+  };
+}
+
+function started<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error("useSharedE2EWorker(): read issuer/server inside tests, after beforeAll");
+  return value;
+}
 
 /** Mints a token for `audience` as `sub` with `scope` from the issuer's `dev` tenant. */
 export function mintFor(

@@ -3,16 +3,18 @@
  * run in the same workerd (same Miniflare, compatibility date and flags) as
  * the real worker, so only the code differs.
  */
-import { dirname, resolve } from "node:path";
-import { build } from "esbuild";
+import { basename, dirname, resolve } from "node:path";
 import { Log, LogLevel, Miniflare } from "miniflare";
-import { REPO_ROOT } from "../../infra/worker-bundle.ts";
+import { bundleWorker, REPO_ROOT } from "../../infra/worker-bundle.ts";
 import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS } from "../../worker/bindings.ts";
 
 /** Minimal JSON-RPC echo: the unauthenticated ceiling, scenario (b). */
 export const ECHO_WORKER = resolve(REPO_ROOT, "bench/echo-worker.js");
 /** jose `jwtVerify` + echo: the price of the signature check alone (reference, no target). */
 export const JOSE_FLOOR_WORKER = resolve(REPO_ROOT, "bench/jose-floor-worker.js");
+
+/** Where the comparison workers' bundles are written (next to the real one, git-ignored). */
+const BENCH_BUNDLE_DIR = resolve(REPO_ROOT, "dist/bench");
 
 export interface BenchWorker {
   /** `http://127.0.0.1:<port>` */
@@ -21,20 +23,8 @@ export interface BenchWorker {
 }
 
 export async function startBenchWorker(entry: string, bindings: Record<string, string> = {}): Promise<BenchWorker> {
-  const bundled = await build({
-    entryPoints: [entry],
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    minify: true,
-    write: false,
-    logLevel: "silent",
-  });
-  const code = bundled.outputFiles[0]?.text;
-  if (code === undefined) throw new Error(`esbuild produced no output for ${entry}`);
+  // The real worker's esbuild settings, so the comparison workers are built alike.
+  const { code } = await bundleWorker({ entry, outfile: resolve(BENCH_BUNDLE_DIR, basename(entry)) });
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,

@@ -25,6 +25,7 @@ export interface ServerOutputs {
   readonly scriptName: pulumi.Output<string>;
   readonly url: pulumi.Output<string>;
   readonly prmUrl: pulumi.Output<string>;
+  readonly issuer: pulumi.Output<string>;
   readonly scopes: pulumi.Output<string[]>;
 }
 
@@ -52,7 +53,7 @@ export class McpFleet extends pulumi.ComponentResource {
         { parent: this },
       );
       workers.set(server.name, worker);
-      servers[server.name] = { scriptName: worker.scriptName, url: worker.url, prmUrl: worker.prmUrl, scopes: worker.scopes };
+      servers[server.name] = { scriptName: worker.scriptName, url: worker.url, prmUrl: worker.prmUrl, issuer: worker.issuer, scopes: worker.scopes };
     }
     this.workers = workers;
     this.servers = servers;

@@ -43,6 +43,8 @@ export class McpWorker extends pulumi.ComponentResource {
   readonly url: pulumi.Output<string>;
   /** RFC 9728 §3.1 Protected Resource Metadata URL. */
   readonly prmUrl: pulumi.Output<string>;
+  /** The issuer tokens must come from (`AUTHGENT_ISSUER`, the PRM's `authorization_servers`); `npm run verify -- --stack` checks it. */
+  readonly issuer: pulumi.Output<string>;
   /** Scopes this server's tools require (the Authgent clients must be allowed to request them). */
   readonly scopes: pulumi.Output<string[]>;
   readonly script: cloudflare.WorkersScript;
@@ -62,12 +64,14 @@ export class McpWorker extends pulumi.ComponentResource {
     this.scriptName = this.script.scriptName;
     this.url = pulumi.output(server.audience);
     this.prmUrl = pulumi.output(resourceMetadataUrl(server.audience));
+    this.issuer = pulumi.output(server.issuer);
     this.scopes = pulumi.output([...server.scopes]);
     this.registerOutputs({
       scopes: this.scopes,
       scriptName: this.scriptName,
       url: this.url,
       prmUrl: this.prmUrl,
+      issuer: this.issuer,
       customDomain: server.customDomain?.hostname ?? null,
       workersDev: server.workersDev,
     });

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderStack } from "../../scripts/lib/offline-plan.ts";
 import { startFakeCloudflareApi, type FakeCloudflareApi } from "../../scripts/lib/fake-cloudflare-api.ts";
 import { committedStackOptions, withCommittedSigningKey } from "./authgent/stack-files.ts";
-import { readProjectFile, runLikePulumi, stackConfigEnv } from "./support/language-host.ts";
+import { targetsFromOutputs } from "../../scripts/lib/verify-stack.ts";
+import { readProjectFile, runLikePulumi, stackConfigEnv, type RunnerResult } from "./support/language-host.ts";
 
 const TOKEN = "runner-test-token";
 let api: FakeCloudflareApi;
@@ -41,9 +42,18 @@ describe("why Pulumi.yaml loads TypeScript with tsx", () => {
   });
 });
 
+const SEED: Record<string, { issuer: string; audience: string }> = {
+  staging: { issuer: "https://auth-staging.yourcompany.com", audience: "https://mcp-staging.yourcompany.com" },
+  production: { issuer: "https://auth.yourcompany.com", audience: "https://mcp.yourcompany.com" },
+};
+
 describe.each(["staging", "production"])("pulumi up --stack %s, as the language host runs it", (stack) => {
+  let result: RunnerResult;
+  beforeAll(async () => {
+    result = await runLikePulumi(stack, await withCommittedSigningKey(await stackConfigEnv(stack, cloudflareEnv())));
+  });
+
   it("loads the program and declares the same resources as the offline plan, under the Stack", async () => {
-    const result = await runLikePulumi(stack, await withCommittedSigningKey(await stackConfigEnv(stack, cloudflareEnv())));
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).not.toContain("error");
     expect(result.typescriptLoader).toBe("node args");
@@ -55,15 +65,22 @@ describe.each(["staging", "production"])("pulumi up --stack %s, as the language 
     expect(result.resources.filter((r) => r.type === "pulumi:pulumi:Stack")).toHaveLength(1);
   });
 
-  it("exports each server's URL, metadata URL, script name and scopes as stack outputs", async () => {
-    const result = await runLikePulumi(stack, await withCommittedSigningKey(await stackConfigEnv(stack, cloudflareEnv())));
+  it("exports each server's URL, metadata URL, script name, issuer and scopes as stack outputs", () => {
     const servers = (result.outputs?.["servers"] ?? {}) as Record<string, Record<string, unknown>>;
     for (const [name, server] of Object.entries(servers)) {
       expect(server["scriptName"]).toBe(name);
       expect(server["scopes"]).toEqual(["mcp:read", "mcp:write"]);
       expect(server["prmUrl"]).toBe(`${server["url"]}/.well-known/oauth-protected-resource`);
+      expect(server["issuer"]).toBe(SEED[stack]?.issuer);
     }
     expect(Object.keys(servers)).toHaveLength(1);
+  });
+
+  it("gives `npm run verify -- --stack` the resource and the issuer the PRM must name", () => {
+    const targets = targetsFromOutputs(stack, result.outputs ?? {});
+    expect(targets.map((t) => ({ mcpUrl: t.mcpUrl.href, expectedResource: t.expectedResource, expectedIssuer: t.expectedIssuer }))).toEqual([
+      { mcpUrl: `${SEED[stack]?.audience}/mcp`, expectedResource: SEED[stack]?.audience, expectedIssuer: SEED[stack]?.issuer },
+    ]);
   });
 });
 

@@ -54,12 +54,12 @@ export function parseWorkerConfig(env: RawVars): WorkerConfig {
     issuer: issuer.raw,
     audience,
     resourceMetadataUrl: resourceMetadataUrl(audience),
-    jwksCacheTtlSeconds: integer(env, "JWKS_CACHE_TTL", 1, 86_400),
-    rateLimitPerMinute: integer(env, "RATE_LIMIT_PER_MINUTE", 1, 1_000_000),
+    jwksCacheTtlSeconds: integer(env, "JWKS_CACHE_TTL", "seconds", 1, 86_400),
+    rateLimitPerMinute: integer(env, "RATE_LIMIT_PER_MINUTE", "requests per minute", 1, 1_000_000),
     allowedOrigins: list(env, "ALLOWED_ORIGINS").map((origin) => parseOrigin(origin)),
     algorithms: algorithms(env),
-    clockToleranceSeconds: integer(env, "CLOCK_TOLERANCE", 0, 300),
-    maxTokenLifetimeSeconds: integer(env, "MAX_TOKEN_LIFETIME", 60, 31_536_000),
+    clockToleranceSeconds: integer(env, "CLOCK_TOLERANCE", "seconds", 0, 300),
+    maxTokenLifetimeSeconds: integer(env, "MAX_TOKEN_LIFETIME", "seconds", 60, 31_536_000),
     resourceName: optional(env, "RESOURCE_NAME"),
   };
 }
@@ -92,11 +92,12 @@ function optional(env: RawVars, name: WorkerVarName): string {
   return value.trim();
 }
 
-function integer(env: RawVars, name: WorkerVarName, min: number, max: number): number {
+function integer(env: RawVars, name: WorkerVarName, unit: string, min: number, max: number): number {
   const text = optional(env, name);
-  if (!/^\d+$/.test(text)) throw new ConfigError(name, `${name} must be a whole number of seconds/requests, got "${text}"`);
   const value = Number(text);
-  if (value < min || value > max) throw new ConfigError(name, `${name} must be between ${min} and ${max}, got ${value}`);
+  if (!/^\d+$/.test(text) || value < min || value > max) {
+    throw new ConfigError(name, `${name} must be a whole number of ${unit} from ${min} to ${max}, got "${text}"`);
+  }
   return value;
 }
 

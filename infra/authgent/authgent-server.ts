@@ -4,6 +4,7 @@ import type { SecretValue } from "../secret-value.ts";
 import { renderCaddyfile } from "./caddyfile.ts";
 import { AUTHGENT_SIGNING_ALG, type AuthgentConfig } from "./config.ts";
 import { parseDockerHost } from "./docker-host.ts";
+import { IMAGE_RESOURCES } from "./image-resources.ts";
 import { issuerUrls } from "./urls.ts";
 
 export interface AuthgentServerArgs {
@@ -94,7 +95,7 @@ export class AuthgentServer extends pulumi.ComponentResource {
     opts: pulumi.CustomResourceOptions,
     transform: ((args: docker.ContainerArgs) => docker.ContainerArgs) | undefined,
   ): docker.Container {
-    const image = new docker.RemoteImage(`${name}-image`, { name: config.image, keepLocally: true }, opts);
+    const image = new docker.RemoteImage(`${name}${IMAGE_RESOURCES.authgent.suffix}`, { name: config.image, keepLocally: true }, opts);
     // retainOnDelete: the database outlives a replaced container, a renamed
     // stack and `pulumi destroy` alike; deleting it is a deliberate manual act.
     const data = new docker.Volume(`${name}-data`, { name: `${config.name}-data` }, { ...opts, retainOnDelete: true });
@@ -139,7 +140,7 @@ export class AuthgentServer extends pulumi.ComponentResource {
     transform: ((args: docker.ContainerArgs) => docker.ContainerArgs) | undefined,
   ): docker.Container {
     const caddyName = `${config.name}-caddy`;
-    const image = new docker.RemoteImage(`${name}-caddy-image`, { name: config.tls.image, keepLocally: true }, opts);
+    const image = new docker.RemoteImage(`${name}${IMAGE_RESOURCES.caddy.suffix}`, { name: config.tls.image, keepLocally: true }, opts);
     // Certificates and ACME account keys: losing them means re-issuing, and
     // Let's Encrypt rate-limits that.
     const certificates = new docker.Volume(`${name}-caddy-data`, { name: `${caddyName}-data` }, { ...opts, retainOnDelete: true });

@@ -1,4 +1,5 @@
 import type { ResourceValidationPolicy } from "@pulumi/policy";
+import { imageConfigKey } from "../../authgent/image-resources.ts";
 import { isProductionStack, productionConfigSchema, type ProductionConfig } from "../production.ts";
 import { RESOURCE_TYPES, stackOfUrn } from "../resources.ts";
 
@@ -23,7 +24,13 @@ export const imageDigestPolicy: ResourceValidationPolicy = {
     if (!isProductionStack(stackOfUrn(args.urn), args.getConfig<ProductionConfig>())) return;
     const name = String(args.props.name ?? "");
     if (!DIGEST_REFERENCE.test(name)) {
-      reportViolation(`Image "${name}" is not pinned by digest. Use <image>:<tag>@sha256:<digest> so production runs exactly the build you tested.`);
+      const key = imageConfigKey(args.name) ?? "the image reference";
+      // A malformed "@…" suffix is replaced, not kept: "repo@sha256:short@sha256:<digest>" is no reference.
+      const unpinned = name.split("@")[0] ?? name;
+      reportViolation(
+        `Image "${name}" is not pinned by digest, so every pull may run a different build. Find the digest of the build you tested ` +
+          `with \`docker buildx imagetools inspect ${unpinned}\` and set ${key} to ${unpinned}@sha256:<digest> in Pulumi.${stackOfUrn(args.urn)}.yaml.`,
+      );
     }
   },
 };

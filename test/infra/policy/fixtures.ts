@@ -52,6 +52,7 @@ export function subdomain(enabled: boolean, o: { stack?: string; scriptName?: st
   };
 }
 
-export function remoteImage(name: string, stack = "production"): FakeResource {
-  return { type: RESOURCE_TYPES.remoteImage, name: "authgent-image", stack, props: { name, keepLocally: true } };
+/** @param resourceName logical name; the Authgent component names its images `authgent-image` and `authgent-caddy-image`. */
+export function remoteImage(name: string, stack = "production", resourceName = "authgent-image"): FakeResource {
+  return { type: RESOURCE_TYPES.remoteImage, name: resourceName, stack, props: { name, keepLocally: true } };
 }

@@ -203,6 +203,25 @@ describe("authgent-image-pinned-by-digest", () => {
   it("lets staging follow a tag", async () => {
     expect(await violations(imageDigestPolicy, remoteImage("authgent/authgent:latest", "staging"))).toEqual([]);
   });
+
+  it("tells the operator how to pin Authgent's image: the command that finds the digest and the key to set", async () => {
+    expect(await violations(imageDigestPolicy, remoteImage("authgent/authgent:latest"))).toEqual([
+      'Image "authgent/authgent:latest" is not pinned by digest, so every pull may run a different build. Find the digest of the build you tested ' +
+        "with `docker buildx imagetools inspect authgent/authgent:latest` and set authgent.image to authgent/authgent:latest@sha256:<digest> in Pulumi.production.yaml.",
+    ]);
+  });
+
+  it("names authgent.tls.image for the Caddy proxy's image", async () => {
+    expect(await violations(imageDigestPolicy, remoteImage("caddy:2", "production", "authgent-caddy-image"))).toEqual([
+      expect.stringContaining("`docker buildx imagetools inspect caddy:2` and set authgent.tls.image to caddy:2@sha256:<digest> in Pulumi.production.yaml."),
+    ]);
+  });
+
+  it("replaces a malformed digest rather than appending a second one", async () => {
+    expect(await violations(imageDigestPolicy, remoteImage("authgent/authgent@sha256:short"))).toEqual([
+      expect.stringContaining("set authgent.image to authgent/authgent@sha256:<digest> in"),
+    ]);
+  });
 });
 
 describe("no-plaintext-secret-bindings", () => {

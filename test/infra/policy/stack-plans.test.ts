@@ -43,8 +43,15 @@ describe("policies over the offline plan", () => {
     const { plan, found } = await planAndViolations("production", (await committedStackOptions("production")).dir);
     // The shipped stack may use the seed's authgent/authgent:latest: the policy then
     // blocks production until the operator pins the digest they tested.
-    const unpinned = plan.resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage" && !/@sha256:[0-9a-f]{64}$/.test(String(r.inputs.name)));
-    expect(found).toEqual(unpinned.map((r) => `authgent-image-pinned-by-digest: Image "${String(r.inputs.name)}" is not pinned by digest. Use <image>:<tag>@sha256:<digest> so production runs exactly the build you tested.`));
+    const images = plan.resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage").map((r) => [r.name, String(r.inputs.name)]);
+    expect(images.sort()).toEqual([
+      ["authgent-caddy-image", "caddy:2"],
+      ["authgent-image", "authgent/authgent:latest"],
+    ]);
+    expect(found.sort()).toEqual([
+      expect.stringMatching(/^authgent-image-pinned-by-digest: Image "authgent\/authgent:latest" is not pinned .* set authgent\.image to authgent\/authgent:latest@sha256:<digest> in Pulumi\.production\.yaml\.$/),
+      expect.stringMatching(/^authgent-image-pinned-by-digest: Image "caddy:2" is not pinned .* set authgent\.tls\.image to caddy:2@sha256:<digest> in Pulumi\.production\.yaml\.$/),
+    ]);
   });
 
   it("reports both unpinned images of a production Authgent host (Authgent and Caddy)", async () => {

@@ -31,13 +31,15 @@ export function isAcceptableJwksUri(raw: string): boolean {
 }
 
 /**
- * Finds the issuer's `jwks_uri` from its RFC 8414 metadata. When the metadata
- * cannot be had (404, error, not JSON, unreachable) it falls back to
- * `<issuer>/.well-known/jwks.json`; the JWKS fetch then reports the outage.
- * Metadata that is present but contradicts the issuer is an error, not a
- * reason to fall back: it means the configuration points at the wrong server.
+ * Finds the issuer's `jwks_uri` from its RFC 8414 metadata. When the issuer
+ * answers without usable metadata (404 or another status, not JSON, too
+ * large) it falls back to `<issuer>/.well-known/jwks.json`. Metadata that is
+ * present but contradicts the issuer is an error, not a reason to fall back:
+ * it means the configuration points at the wrong server.
  *
- * @throws JwksFetchError `invalid_metadata`
+ * @throws JwksFetchError `invalid_metadata`; `network` or `timeout` when the
+ *   issuer cannot be reached (no fallback: it would not answer there either,
+ *   and trying would double the wait and the load on a sick issuer)
  */
 export async function discoverJwksUri(issuer: string, options: BoundedFetchOptions): Promise<string> {
   const metadataUrl = authorizationServerMetadataUrl(issuer);
@@ -45,7 +47,9 @@ export async function discoverJwksUri(issuer: string, options: BoundedFetchOptio
   try {
     metadata = await fetchJsonBounded(metadataUrl, options);
   } catch (error) {
-    if (error instanceof JwksFetchError) return fallbackJwksUri(issuer);
+    if (error instanceof JwksFetchError && error.reason !== "network" && error.reason !== "timeout") {
+      return fallbackJwksUri(issuer);
+    }
     throw error;
   }
   if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {

@@ -58,6 +58,26 @@ describe("discoverJwksUri against the local issuer", () => {
     expect(await discoverJwksUri(issuer, limits)).toBe(fallbackJwksUri(issuer));
   });
 
+  it("does not fall back when the issuer cannot be reached: one failed request, not two", async () => {
+    const { issuer } = await createTenant();
+    await setMode(issuer, { mode: "down" });
+    const error = await discoverJwksUri(issuer, limits).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JwksFetchError);
+    expect((error as JwksFetchError).reason).toBe("network");
+    expect(await stats(issuer)).toMatchObject({ metadataFetches: 1, jwksFetches: 0 });
+  });
+
+  it("does not fall back after the metadata request timed out, so a hanging issuer costs one timeout", async () => {
+    const requested: string[] = [];
+    const hanging = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      requested.push(String(input));
+      return new Promise((_resolve, reject) => init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)));
+    };
+    const error = await discoverJwksUri("https://auth.example.com", { ...limits, fetch: hanging, timeoutMs: 50 }).catch((e: unknown) => e);
+    expect((error as JwksFetchError).reason).toBe("timeout");
+    expect(requested).toEqual(["https://auth.example.com/.well-known/oauth-authorization-server"]);
+  });
+
   it("refuses metadata whose issuer differs from the configured one (§3.3)", async () => {
     const { issuer } = await createTenant();
     // Same metadata URL (the trailing slash is dropped), but "iss" no longer matches.

@@ -38,15 +38,24 @@ export interface ReadStackFileOptions {
   readonly dir?: string;
 }
 
+/** A stack file that cannot be read: bad stack name or no `Pulumi.<stack>.yaml`. */
+export class StackFileError extends Error {
+  readonly code = "ERR_STACK_FILE";
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "StackFileError";
+  }
+}
+
 /** Config of `Pulumi.<stack>.yaml`, with `secure:` values replaced by `SECURE_PLACEHOLDER`. */
 export async function readStackFile(stack: string, options: ReadStackFileOptions = {}): Promise<StackConfigInput> {
-  if (!/^[\w.-]+$/.test(stack)) throw new Error(`stack name "${stack}" may only contain letters, digits, "-", "_" and "."`);
+  if (!/^[\w.-]+$/.test(stack)) throw new StackFileError(`stack name "${stack}" may only contain letters, digits, "-", "_" and "."`);
   const file = resolve(options.dir ?? REPO_ROOT, `Pulumi.${stack}.yaml`);
   let text: string;
   try {
     text = await readFile(file, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new Error(`no stack file ${file}: create it with \`pulumi stack init ${stack}\``, { cause: err });
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new StackFileError(`no stack file ${file}: create it with \`pulumi stack init ${stack}\``, { cause: err });
     throw err;
   }
   return stackFileInput(stack, text);

@@ -9,6 +9,7 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { StackConfigError } from "../infra/config.ts";
+import { StackFileError } from "../infra/config-source.ts";
 import { MigrationLedgerError } from "../infra/migrations.ts";
 import { formatPlan, renderStack } from "./lib/offline-plan.ts";
 
@@ -48,7 +49,7 @@ main(process.argv.slice(2)).then(
   () => process.exit(0),
   (err: unknown) => {
     const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-    const known = err instanceof StackConfigError || err instanceof MigrationLedgerError;
+    const known = err instanceof StackConfigError || err instanceof StackFileError || err instanceof MigrationLedgerError;
     console.error(`npm run plan: ${err instanceof Error ? (known || usage ? err.message : (err.stack ?? err.message)) : String(err)}`);
     if (usage) console.error(`\n${USAGE}`);
     process.exit(usage ? 2 : 1);

@@ -83,6 +83,23 @@ describe("npm run plan", () => {
     expect(result.stdout).toBe("");
   });
 
+  it("names the command that creates a missing stack, in one line without a stack trace", async () => {
+    const result = await plan(["--stack", "nope", "--config-dir", dir]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toBe(`npm run plan: no stack file ${join(dir, "Pulumi.nope.yaml")}: create it with \`pulumi stack init nope\``);
+  });
+
+  it("exits 1 for the committed production stack until its signing key is stored, naming the key and the command", async () => {
+    const result = await plan(["--stack", "production"]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      "authgent.signingKey is not set: Authgent needs its ES256 signing key. Generate one and store it encrypted (it never touches the disk): " +
+        "npm run --silent keygen -- --stack production | pulumi config set --secret --path authgent.signingKey --stack production",
+    );
+    expect(result.stderr).not.toContain("    at ");
+    expect(result.stdout).toBe("");
+  });
+
   it("exits 2 with usage when --stack is missing", async () => {
     const result = await plan([]);
     expect(result.code).toBe(2);

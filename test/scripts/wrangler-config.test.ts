@@ -240,6 +240,21 @@ describe("npm run wrangler-config", () => {
     expect(text).toContain('"main": "../../../worker/index.ts"');
   });
 
+  it("keeps its default output and the .dev.vars its header suggests for secret values out of git", async () => {
+    const ignored = (path: string) =>
+      new Promise<boolean>((done, fail) =>
+        execFile("git", ["check-ignore", "--no-index", "-q", path], (err) => {
+          // git check-ignore: 0 ignored, 1 not ignored, anything else an error.
+          if (!err) return done(true);
+          if ((err as { code?: number }).code === 1) return done(false);
+          fail(err);
+        }),
+      );
+    expect(await ignored("wrangler.jsonc")).toBe(true);
+    expect(await ignored(".dev.vars")).toBe(true);
+    expect(await ignored("src/.dev.vars.staging")).toBe(true);
+  });
+
   it("exits 2 without --stack and 1 for an unknown server", async () => {
     expect((await run([])).code).toBe(2);
     const unknown = await run(["--stack", "staging", "--server", "nope", "--out", "-"]);

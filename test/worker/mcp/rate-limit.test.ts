@@ -1,24 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { RATE_LIMITER } from "../../../worker/bindings.ts";
+import { withinOneWindow } from "../../support/within-one-window.ts";
 import { TEST_LOW_RATE_LIMITER } from "../../support/worker-pool-options.ts";
 import { LATEST, mcpRequest, mintToken, rpc, sendWithEnv } from "./support.ts";
-
-const MINUTE_MS = 60_000;
-
-/**
- * Both limiters count in windows aligned to the minute. A run that straddles
- * a boundary proves nothing either way, so it is repeated with a fresh user
- * (it cannot straddle twice in a row).
- */
-async function withinOneWindow<T>(attempt: () => Promise<T>): Promise<T> {
-  for (let tries = 0; tries < 3; tries++) {
-    const window = Math.floor(Date.now() / MINUTE_MS);
-    const result = await attempt();
-    if (Math.floor(Date.now() / MINUTE_MS) === window) return result;
-  }
-  throw new Error("could not complete the run inside one rate-limit window");
-}
 
 const tool = (token: string, name: string, args: Record<string, unknown> = {}) =>
   mcpRequest(rpc("tools/call", { name, arguments: args }), { token, headers: { "mcp-protocol-version": LATEST } });

@@ -10,15 +10,7 @@ export type AuthgentErrorCode =
   | "ERR_AUTH_REQUEST_INVALID"
   // no credentials (→ 401 without error=)
   | "ERR_TOKEN_MISSING"
-  // credentials presented but unacceptable (→ 401 error="invalid_token")
-  | "ERR_TOKEN_MALFORMED"
-  | "ERR_TOKEN_TOO_LARGE"
-  | "ERR_TOKEN_UNSUPPORTED"
-  | "ERR_TOKEN_SIGNATURE"
-  | "ERR_TOKEN_KEY_UNKNOWN"
-  | "ERR_TOKEN_EXPIRED"
-  | "ERR_TOKEN_NOT_YET_VALID"
-  | "ERR_TOKEN_CLAIM_INVALID"
+  | InvalidTokenCode
   // verification impossible right now: no usable key (→ 503 + Retry-After)
   | "ERR_JWKS_UNAVAILABLE"
   // authenticated but not allowed (→ 403 error="insufficient_scope")
@@ -56,3 +48,14 @@ export class ConfigError extends AuthgentError {
     super(message);
   }
 }
+
+/** Credentials presented but unacceptable (→ 401 error="invalid_token"); see `auth/errors.ts`. */
+export type InvalidTokenCode =
+  | "ERR_TOKEN_MALFORMED"
+  | "ERR_TOKEN_TOO_LARGE"
+  | "ERR_TOKEN_UNSUPPORTED"
+  | "ERR_TOKEN_SIGNATURE"
+  | "ERR_TOKEN_KEY_UNKNOWN"
+  | "ERR_TOKEN_EXPIRED"
+  | "ERR_TOKEN_NOT_YET_VALID"
+  | "ERR_TOKEN_CLAIM_INVALID";

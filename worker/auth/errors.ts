@@ -1,4 +1,4 @@
-import { AuthgentError, type AuthgentErrorCode } from "../errors.ts";
+import { AuthgentError, type InvalidTokenCode } from "../errors.ts";
 
 /** RFC 6750 §3.1 `invalid_request`: e.g. two Authorization headers. */
 export class InvalidAuthRequestError extends AuthgentError {
@@ -10,17 +10,7 @@ export class TokenMissingError extends AuthgentError {
   readonly code = "ERR_TOKEN_MISSING";
 }
 
-export type InvalidTokenCode = Extract<
-  AuthgentErrorCode,
-  | "ERR_TOKEN_MALFORMED"
-  | "ERR_TOKEN_TOO_LARGE"
-  | "ERR_TOKEN_UNSUPPORTED"
-  | "ERR_TOKEN_SIGNATURE"
-  | "ERR_TOKEN_KEY_UNKNOWN"
-  | "ERR_TOKEN_EXPIRED"
-  | "ERR_TOKEN_NOT_YET_VALID"
-  | "ERR_TOKEN_CLAIM_INVALID"
->;
+export type { InvalidTokenCode };
 
 /** RFC 6750 §3.1 `invalid_token`. `message` is internal; the wire gets a generic description. */
 export class InvalidTokenError extends AuthgentError {

@@ -163,7 +163,7 @@ export function parseStackConfig<A = unknown>(input: StackConfigInput, options: 
   const servers = raw.servers.map((server, index) => resolveServer(raw, server, index, deployedIssuer, issues));
   checkFleet(raw, servers, input, issues);
   if (authgent !== undefined && options.authgent?.check) issues.push(...options.authgent.check(authgent, servers, input.stack));
-  if (issues.length > 0) throw new StackConfigError(input.stack, issues);
+  if (issues.length > 0) throw new StackConfigError(input.stack, distinct(issues));
   return { stack: input.stack, accountId: raw.accountId, servers, ...(authgent === undefined ? {} : { authgent }) };
 }
 
@@ -187,7 +187,13 @@ function resolveServer(raw: RawStackConfig, server: RawServer, index: number, de
     resourceName: pick("resourceName") ?? SERVER_DEFAULTS.resourceName,
   };
   const vars = workerVarValues(settings);
-  if (issuer !== undefined) checkWorkerAccepts(vars, at, server, issues);
+  // Where a value was set, so a rejection names the key the user must change.
+  const setAt = (key: keyof RawServer): string => {
+    if (key in server) return `${at}.${key}`;
+    if (raw.defaults && key in raw.defaults) return `defaults.${key}`;
+    return key === "issuer" && deployedIssuer !== undefined ? "authgent.issuer" : `${at}.${key}`;
+  };
+  if (issuer !== undefined) checkWorkerAccepts(vars, setAt, issues);
 
   const zoneId = pick("zoneId");
   const zoneName = pick("zoneName");
@@ -232,14 +238,14 @@ function resolveServer(raw: RawStackConfig, server: RawServer, index: number, de
 }
 
 /** The worker's own parser is the final word on its vars: what deploys is what it accepts. */
-function checkWorkerAccepts(vars: Record<WorkerVarName, string>, at: string, server: RawServer, issues: ConfigIssue[]): void {
+function checkWorkerAccepts(vars: Record<WorkerVarName, string>, setAt: (key: keyof RawServer) => string, issues: ConfigIssue[]): void {
   try {
     parseWorkerConfig(vars);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    const key = VAR_CONFIG_KEYS[err.variable as WorkerVarName] ?? err.variable;
-    const where = key in server ? `${at}.${key}` : `defaults.${key}`;
-    issues.push({ path: where, message: `is rejected by the worker: ${err.message}` });
+    const name = err.variable as WorkerVarName;
+    const path = name in VAR_CONFIG_KEYS ? setAt(VAR_CONFIG_KEYS[name]) : err.variable;
+    issues.push({ path, message: `is rejected by the worker: ${err.message}` });
   }
 }
 
@@ -303,6 +309,17 @@ function checkFleet(raw: RawStackConfig, servers: readonly ServerConfig[], input
   for (const path of input.plaintextSecretPaths) {
     issues.push({ path, message: `is stored in plain text: remove it and run \`pulumi config set --secret --path '${path}' <value>\`` });
   }
+}
+
+/** A shared value (a default, the deployed issuer) that fails for every server is one problem, reported once. */
+function distinct(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = `${issue.path}\n${issue.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function unique(servers: readonly ServerConfig[], key: (s: ServerConfig) => string | undefined, label: string, issues: ConfigIssue[]): void {

@@ -112,7 +112,8 @@ export interface TlsConfigInput {
    * name automatically, redirects HTTP to HTTPS, and is the only container
    * with published ports (80, 443); Authgent stays on the internal network.
    * `none`: no proxy; Authgent publishes `publishPort` itself, for TLS
-   * terminated elsewhere or a non-production http issuer.
+   * terminated elsewhere. The issuer stays https: the workers accept an
+   * http issuer only on localhost.
    * @default "caddy"
    */
   proxy?: "caddy" | "none";

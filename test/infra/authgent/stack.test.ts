@@ -151,6 +151,13 @@ describe("authgent: validation in the stack config", () => {
     );
   });
 
+  it("blames authgent.issuer, once, when the workers would refuse the issuer it deploys", () => {
+    const block = ["    host: ssh://deploy@vps.yourcompany.com", "    issuer: http://auth.yourcompany.com", ...AUTHGENT_BLOCK.slice(2), "    tls: { proxy: none }"];
+    expect(problems("staging", stackText(block))).toEqual([
+      'authgent.issuer is rejected by the worker: AUTHGENT_ISSUER must be an https URL (http is allowed only for localhost), got "http://auth.yourcompany.com"',
+    ]);
+  });
+
   it("fails a bad Docker host URL", () => {
     const block = ["    host: http://vps.yourcompany.com", ...AUTHGENT_BLOCK.slice(1)];
     expect(problems("production", stackText(block))).toEqual([

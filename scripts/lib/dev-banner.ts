@@ -61,16 +61,19 @@ export function formatDevBanner(input: DevBannerInput): string {
     "",
     "MCP Inspector (needs Node >= 22):",
     "",
-    `  npx @modelcontextprotocol/inspector --transport http --server-url ${mcpUrl}${
-      input.token ? ` --header "Authorization: Bearer ${tokenRef}"` : ""
-    }`,
-    "",
-    "  or without the UI:",
-    "",
     `  npx @modelcontextprotocol/inspector --cli ${mcpUrl} --transport http${
       input.token ? ` --header "Authorization: Bearer ${tokenRef}"` : ""
     } --method tools/list`,
     "",
+    "  or the web UI:",
+    "",
+    `  npx @modelcontextprotocol/inspector --transport http --server-url ${mcpUrl}`,
+    "",
+    // The Inspector's web launcher forwards --transport and --server-url but
+    // drops --header, so the token has to be entered in the UI.
+    ...(input.token
+      ? ["  then, under Authentication in its sidebar, add the header Authorization with", '  the value "Bearer <the dev token above>" and press Connect.', ""]
+      : []),
     "Press Ctrl-C to stop.",
   );
   return lines.join("\n");

@@ -9,15 +9,22 @@ const base = {
 };
 
 describe("npm start banner", () => {
-  it("prints the MCP URL, the token as an export line, and Inspector commands carrying the bearer header", () => {
+  it("prints the MCP URL, the token as an export line, and an Inspector CLI command carrying the bearer header", () => {
     const text = formatDevBanner({ ...base, token: "tok.en.sig", tokenTtlSeconds: 8 * 3600 });
     expect(text).toContain(`${MCP_URL_LABEL}        http://127.0.0.1:8787/mcp`);
     expect(text).toContain("  export MCP_TOKEN=tok.en.sig");
     expect(text).toContain('valid 8 h');
     expect(text).toContain(
-      'npx @modelcontextprotocol/inspector --transport http --server-url http://127.0.0.1:8787/mcp --header "Authorization: Bearer $MCP_TOKEN"',
+      'npx @modelcontextprotocol/inspector --cli http://127.0.0.1:8787/mcp --transport http --header "Authorization: Bearer $MCP_TOKEN" --method tools/list',
     );
     expect(text).toContain('-H "Authorization: Bearer $MCP_TOKEN"');
+  });
+
+  it("does not pass --header to the Inspector web UI, which ignores it, and says where the token goes instead", () => {
+    const text = formatDevBanner({ ...base, token: "tok.en.sig", tokenTtlSeconds: 8 * 3600 });
+    const ui = text.split("\n").filter((line) => line.includes("npx @modelcontextprotocol/inspector --transport http"));
+    expect(ui).toEqual(["  npx @modelcontextprotocol/inspector --transport http --server-url http://127.0.0.1:8787/mcp"]);
+    expect(text).toMatch(/Authentication[^]*Authorization[^]*Bearer/);
   });
 
   it("with a real issuer, prints no token and says how to get one and where the issuer's metadata is", () => {

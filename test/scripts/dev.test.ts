@@ -84,7 +84,7 @@ describe("npm start", () => {
     const [, token] = await waitForOutput(run, /export MCP_TOKEN=(\S+)/);
     const origin = `http://127.0.0.1:${port}`;
     expect(mcpUrl).toBe(`${origin}/mcp`);
-    expect(run.stdout).toContain(`npx @modelcontextprotocol/inspector --transport http --server-url ${origin}/mcp --header "Authorization: Bearer $MCP_TOKEN"`);
+    expect(run.stdout).toContain(`npx @modelcontextprotocol/inspector --cli ${origin}/mcp --transport http --header "Authorization: Bearer $MCP_TOKEN"`);
 
     const prm = await fetch(`${origin}/.well-known/oauth-protected-resource`);
     expect(prm.status).toBe(200);

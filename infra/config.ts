@@ -18,7 +18,7 @@ import {
   type RawStackConfig,
 } from "./config-schema.ts";
 import { SecretValue } from "./secret-value.ts";
-import { listDefault, numericDefault, VAR_CONFIG_KEYS, workerVarValues } from "./worker-vars.ts";
+import { listDefault, numericDefault, VAR_CONFIG_KEYS, workerVarValues, type ResolvedVarSettings } from "./worker-vars.ts";
 
 /** The Pulumi project name; stack config keys are `authgent-edge:<key>`. */
 export const PROJECT = "authgent-edge";
@@ -26,8 +26,11 @@ export const PROJECT = "authgent-edge";
 /** Default worker entry point (relative to the repository root). */
 export const DEFAULT_WORKER_SOURCE = "worker/index.ts";
 
+/** Per-server settings that have a default (issuer and zones have none). */
+type DefaultedSetting = Exclude<keyof RawServerSettings, "issuer" | "zoneId" | "zoneName">;
+
 /** Defaults for every per-server setting, in one place. */
-export const SERVER_DEFAULTS = {
+export const SERVER_DEFAULTS: { readonly [K in DefaultedSetting]-?: NonNullable<RawServerSettings[K]> } = {
   jwksCacheTtl: numericDefault("JWKS_CACHE_TTL"),
   rateLimitPerMinute: numericDefault("RATE_LIMIT_PER_MINUTE"),
   allowedOrigins: listDefault("ALLOWED_ORIGINS"),
@@ -35,13 +38,13 @@ export const SERVER_DEFAULTS = {
   clockTolerance: numericDefault("CLOCK_TOLERANCE"),
   maxTokenLifetime: numericDefault("MAX_TOKEN_LIFETIME"),
   resourceName: WORKER_VARS.RESOURCE_NAME.default,
-  scopes: Object.values(SCOPES) as string[],
+  scopes: Object.values(SCOPES),
   compatibilityDate: COMPATIBILITY_DATE,
   compatibilityFlags: [...COMPATIBILITY_FLAGS],
   workersDev: false,
-  keepBindings: [] as KeepableBindingType[],
+  keepBindings: [],
   observabilitySampleRate: 1,
-} as const;
+};
 
 /** Where a Workers custom domain points. */
 export interface CustomDomainConfig {
@@ -170,21 +173,23 @@ export function parseStackConfig<A = unknown>(input: StackConfigInput, options: 
 function resolveServer(raw: RawStackConfig, server: RawServer, index: number, deployedIssuer: string | undefined, issues: ConfigIssue[]): ServerConfig {
   const at = `servers[${index}]`;
   const pick = <K extends keyof RawServerSettings>(key: K): RawServerSettings[K] | undefined => server[key] ?? raw.defaults?.[key];
+  // The server's own value, else the stack's `defaults:`, else SERVER_DEFAULTS.
+  const setting = <K extends DefaultedSetting>(key: K) => pick(key) ?? SERVER_DEFAULTS[key];
   const issuer = pick("issuer") ?? deployedIssuer;
   // An invalid authgent: block is reported on its own; its issuer would have been the default.
   if (issuer === undefined && raw.authgent === undefined) {
     issues.push({ path: `${at}.issuer`, message: "is required: set defaults.issuer (or this server's issuer) to your Authgent URL, or add an authgent: block to deploy one" });
   }
-  const settings = {
+  const settings: ResolvedVarSettings = {
     issuer: issuer ?? "",
     audience: server.audience,
-    jwksCacheTtl: pick("jwksCacheTtl") ?? SERVER_DEFAULTS.jwksCacheTtl,
-    rateLimitPerMinute: pick("rateLimitPerMinute") ?? SERVER_DEFAULTS.rateLimitPerMinute,
-    allowedOrigins: pick("allowedOrigins") ?? SERVER_DEFAULTS.allowedOrigins,
-    algorithms: pick("algorithms") ?? SERVER_DEFAULTS.algorithms,
-    clockTolerance: pick("clockTolerance") ?? SERVER_DEFAULTS.clockTolerance,
-    maxTokenLifetime: pick("maxTokenLifetime") ?? SERVER_DEFAULTS.maxTokenLifetime,
-    resourceName: pick("resourceName") ?? SERVER_DEFAULTS.resourceName,
+    jwksCacheTtl: setting("jwksCacheTtl"),
+    rateLimitPerMinute: setting("rateLimitPerMinute"),
+    allowedOrigins: setting("allowedOrigins"),
+    algorithms: setting("algorithms"),
+    clockTolerance: setting("clockTolerance"),
+    maxTokenLifetime: setting("maxTokenLifetime"),
+    resourceName: setting("resourceName"),
   };
   const vars = workerVarValues(settings);
   // Where a value was set, so a rejection names the key the user must change.
@@ -221,18 +226,18 @@ function resolveServer(raw: RawStackConfig, server: RawServer, index: number, de
     source: server.source ?? DEFAULT_WORKER_SOURCE,
     ...(customDomain ? { customDomain } : {}),
     routes,
-    workersDev: pick("workersDev") ?? SERVER_DEFAULTS.workersDev,
+    workersDev: setting("workersDev"),
     vars,
     rateLimit: {
       namespaceId: server.rateLimitNamespaceId ?? defaultRateLimitNamespaceId(server.name),
       limit: settings.rateLimitPerMinute,
       periodSeconds: RATE_LIMITER.periodSeconds,
     },
-    scopes: pick("scopes") ?? SERVER_DEFAULTS.scopes,
-    compatibilityDate: pick("compatibilityDate") ?? SERVER_DEFAULTS.compatibilityDate,
-    compatibilityFlags: pick("compatibilityFlags") ?? SERVER_DEFAULTS.compatibilityFlags,
-    keepBindings: pick("keepBindings") ?? SERVER_DEFAULTS.keepBindings,
-    observabilitySampleRate: pick("observabilitySampleRate") ?? SERVER_DEFAULTS.observabilitySampleRate,
+    scopes: setting("scopes"),
+    compatibilityDate: setting("compatibilityDate"),
+    compatibilityFlags: setting("compatibilityFlags"),
+    keepBindings: setting("keepBindings"),
+    observabilitySampleRate: setting("observabilitySampleRate"),
     secrets: resolveSecrets(raw, server, at, issues),
   };
 }

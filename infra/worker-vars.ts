@@ -4,20 +4,7 @@
  * key, so a new var cannot silently deploy with no way to set it.
  */
 import { WORKER_VARS, type WorkerVarName } from "../worker/bindings.ts";
-import type { SupportedAlgorithm } from "../worker/config.ts";
-
-/** A server's settings after defaults, in config units. */
-export interface ResolvedVarSettings {
-  readonly issuer: string;
-  readonly audience: string;
-  readonly jwksCacheTtl: number;
-  readonly rateLimitPerMinute: number;
-  readonly allowedOrigins: readonly string[];
-  readonly algorithms: readonly SupportedAlgorithm[];
-  readonly clockTolerance: number;
-  readonly maxTokenLifetime: number;
-  readonly resourceName: string;
-}
+import type { RawServer } from "./config-schema.ts";
 
 /** Which config key sets each worker var (used to name the key in errors). */
 export const VAR_CONFIG_KEYS = {
@@ -30,7 +17,10 @@ export const VAR_CONFIG_KEYS = {
   CLOCK_TOLERANCE: "clockTolerance",
   MAX_TOKEN_LIFETIME: "maxTokenLifetime",
   RESOURCE_NAME: "resourceName",
-} as const satisfies Record<WorkerVarName, keyof ResolvedVarSettings>;
+} as const satisfies Record<WorkerVarName, keyof RawServer>;
+
+/** A server's var settings after defaults, in config units (types straight from the config schema). */
+export type ResolvedVarSettings = { readonly [K in (typeof VAR_CONFIG_KEYS)[WorkerVarName]]-?: NonNullable<RawServer[K]> };
 
 /** Every worker var as the text the worker reads, in `WORKER_VARS` order (stable diffs). */
 export function workerVarValues(settings: ResolvedVarSettings): Record<WorkerVarName, string> {

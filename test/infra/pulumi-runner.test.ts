@@ -4,26 +4,13 @@
  * for each stack file — so a wrong `main`, module system or TypeScript
  * setting fails here instead of at a user's first `pulumi up`.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { renderStack } from "../../scripts/lib/offline-plan.ts";
-import { startFakeCloudflareApi, type FakeCloudflareApi } from "../../scripts/lib/fake-cloudflare-api.ts";
 import { committedStackOptions, withCommittedSigningKey } from "./authgent/stack-files.ts";
 import { targetsFromOutputs } from "../../scripts/lib/verify-stack.ts";
-import { readProjectFile, runLikePulumi, stackConfigEnv, type RunnerResult } from "./support/language-host.ts";
+import { readProjectFile, runLikePulumi, stackConfigEnv, useFakeCloudflareApi, type RunnerResult } from "./support/language-host.ts";
 
-const TOKEN = "runner-test-token";
-let api: FakeCloudflareApi;
-
-beforeAll(async () => {
-  api = await startFakeCloudflareApi({ apiToken: TOKEN });
-});
-afterAll(async () => {
-  await api.close();
-});
-
-function cloudflareEnv(token = TOKEN) {
-  return { config: { "cloudflare:apiToken": token, "cloudflare:baseUrl": api.url }, secretKeys: ["cloudflare:apiToken"] };
-}
+const cloudflareEnv = useFakeCloudflareApi("runner-test-token");
 
 describe("Pulumi.yaml", () => {
   it("points Pulumi at infra/ on the nodejs runtime with TypeScript loaded by the node args", async () => {

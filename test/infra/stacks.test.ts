@@ -9,6 +9,7 @@ import { defaultRateLimitNamespaceId } from "../../infra/config.ts";
 import { MCP_FLEET_TYPE } from "../../infra/components/mcp-fleet.ts";
 import { MCP_WORKER_TYPE } from "../../infra/components/mcp-worker.ts";
 import { renderStack, type PlanResource } from "../../scripts/lib/offline-plan.ts";
+import { AUTHGENT_PLAN_RESOURCES } from "./authgent/fixtures.ts";
 import { committedStackOptions } from "./authgent/stack-files.ts";
 
 const SCRIPT = "cloudflare:index/workersScript:WorkersScript";
@@ -20,20 +21,6 @@ const SEED_ENVS = [
   { stack: "staging", script: "my-mcp-server-staging", issuer: "https://auth-staging.yourcompany.com", audience: "https://mcp-staging.yourcompany.com", domain: "mcp-staging.yourcompany.com", authgent: false },
   { stack: "production", script: "my-mcp-server", issuer: "https://auth.yourcompany.com", audience: "https://mcp.yourcompany.com", domain: "mcp.yourcompany.com", authgent: true },
 ] as const;
-
-/** The Authgent host of a stack with an `authgent:` block, as the plan lists it (sorted by name). */
-const AUTHGENT_RESOURCES = [
-  { type: "authgent-edge:authgent:AuthgentServer", name: "authgent", parent: null },
-  { type: "docker:index/container:Container", name: "authgent-caddy", parent: "authgent" },
-  { type: "docker:index/volume:Volume", name: "authgent-caddy-config", parent: "authgent" },
-  { type: "docker:index/volume:Volume", name: "authgent-caddy-data", parent: "authgent" },
-  { type: "docker:index/remoteImage:RemoteImage", name: "authgent-caddy-image", parent: "authgent" },
-  { type: "docker:index/container:Container", name: "authgent-container", parent: "authgent" },
-  { type: "docker:index/volume:Volume", name: "authgent-data", parent: "authgent" },
-  { type: "pulumi:providers:docker", name: "authgent-docker", parent: "authgent" },
-  { type: "docker:index/remoteImage:RemoteImage", name: "authgent-image", parent: "authgent" },
-  { type: "docker:index/network:Network", name: "authgent-network", parent: "authgent" },
-];
 
 function find(resources: readonly PlanResource[], type: string): PlanResource {
   const found = resources.filter((r) => r.type === type);
@@ -47,7 +34,7 @@ describe.each(SEED_ENVS)("stack $stack", (seed) => {
     expect(plan.stack).toBe(seed.stack);
     expect(plan.resources.map(({ type, name, parent }) => ({ type, name, parent }))).toEqual([
       // Production also runs Authgent on its Docker host (issue 4, docs/authgent.md).
-      ...(seed.authgent ? AUTHGENT_RESOURCES : []),
+      ...(seed.authgent ? AUTHGENT_PLAN_RESOURCES : []),
       { type: MCP_FLEET_TYPE, name: "mcp-fleet", parent: null },
       { type: MCP_WORKER_TYPE, name: seed.script, parent: "mcp-fleet" },
       { type: DOMAIN, name: `${seed.script}-domain`, parent: seed.script },

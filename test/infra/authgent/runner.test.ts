@@ -2,25 +2,14 @@
  * The `authgent:` block's secrets through @pulumi/pulumi's own program runner
  * (the `pulumi up` path, config from PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startFakeCloudflareApi, type FakeCloudflareApi } from "../../../scripts/lib/fake-cloudflare-api.ts";
-import { runLikePulumi, stackConfigEnv } from "../support/language-host.ts";
+import { describe, expect, it } from "vitest";
+import { runLikePulumi, stackConfigEnv, useFakeCloudflareApi } from "../support/language-host.ts";
 import { withCommittedSigningKey } from "./stack-files.ts";
 
-const TOKEN = "authgent-runner-token";
-let api: FakeCloudflareApi;
-
-beforeAll(async () => {
-  api = await startFakeCloudflareApi({ apiToken: TOKEN });
-});
-afterAll(async () => {
-  await api.close();
-});
+const cloudflareEnv = useFakeCloudflareApi("authgent-runner-token");
 
 async function productionEnv() {
-  return withCommittedSigningKey(
-    await stackConfigEnv("production", { config: { "cloudflare:apiToken": TOKEN, "cloudflare:baseUrl": api.url }, secretKeys: ["cloudflare:apiToken"] }),
-  );
+  return withCommittedSigningKey(await stackConfigEnv("production", cloudflareEnv()));
 }
 
 describe("pulumi up --stack production with Authgent", () => {

@@ -9,7 +9,7 @@ import { SECURE_PLACEHOLDER, stackFileInput } from "../../../infra/config-source
 import { parseStackConfig } from "../../../infra/config.ts";
 import { authgentConfigPlugin } from "../../../infra/config-plugins.ts";
 import { renderFleet, renderStack, type PlanResource } from "../../../scripts/lib/offline-plan.ts";
-import { TEST_SIGNING_KEY } from "./fixtures.ts";
+import { AUTHGENT_PLAN_RESOURCES, TEST_SIGNING_KEY } from "./fixtures.ts";
 
 const SCRIPT = "cloudflare:index/workersScript:WorkersScript";
 const ISSUER = "https://auth.yourcompany.com";
@@ -61,18 +61,7 @@ function dockerResources(resources: readonly PlanResource[]): PlanResource[] {
 describe("a stack with an authgent: block", () => {
   it("deploys Authgent with its provider, image, volume, network, container and Caddy", async () => {
     const { plan } = await renderFleet(parse("production", stackText(AUTHGENT_BLOCK)));
-    expect(dockerResources(plan.resources).map(({ type, name, parent }) => ({ type, name, parent }))).toEqual([
-      { type: "authgent-edge:authgent:AuthgentServer", name: "authgent", parent: null },
-      { type: "docker:index/container:Container", name: "authgent-caddy", parent: "authgent" },
-      { type: "docker:index/volume:Volume", name: "authgent-caddy-config", parent: "authgent" },
-      { type: "docker:index/volume:Volume", name: "authgent-caddy-data", parent: "authgent" },
-      { type: "docker:index/remoteImage:RemoteImage", name: "authgent-caddy-image", parent: "authgent" },
-      { type: "docker:index/container:Container", name: "authgent-container", parent: "authgent" },
-      { type: "docker:index/volume:Volume", name: "authgent-data", parent: "authgent" },
-      { type: "pulumi:providers:docker", name: "authgent-docker", parent: "authgent" },
-      { type: "docker:index/remoteImage:RemoteImage", name: "authgent-image", parent: "authgent" },
-      { type: "docker:index/network:Network", name: "authgent-network", parent: "authgent" },
-    ]);
+    expect(dockerResources(plan.resources).map(({ type, name, parent }) => ({ type, name, parent }))).toEqual(AUTHGENT_PLAN_RESOURCES);
   });
 
   it("wires every worker's AUTHGENT_ISSUER (and so its PRM authorization_servers) to the deployed issuer", async () => {

@@ -10,8 +10,10 @@ import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "../../../infra/worker-bundle.ts";
+import { startFakeCloudflareApi, type FakeCloudflareApi } from "../../../scripts/lib/fake-cloudflare-api.ts";
 
 const HOST = resolve(REPO_ROOT, "test/infra/support/pulumi-runner-host.cjs");
 
@@ -34,6 +36,25 @@ export async function readProjectFile(): Promise<ProjectFile> {
 export interface LanguageHostEnv {
   readonly config: Record<string, string>;
   readonly secretKeys: string[];
+}
+
+/**
+ * Starts a fake Cloudflare API for the test file (accepting `token`) and
+ * returns the provider config that points the program at it; pass another
+ * token to see the program handle a rejected one.
+ */
+export function useFakeCloudflareApi(token: string): (apiToken?: string) => LanguageHostEnv {
+  let api: FakeCloudflareApi | undefined;
+  beforeAll(async () => {
+    api = await startFakeCloudflareApi({ apiToken: token });
+  });
+  afterAll(async () => {
+    await api?.close();
+  });
+  return (apiToken = token) => {
+    if (!api) throw new Error("useFakeCloudflareApi: the fake API starts in beforeAll; call this inside a test or hook");
+    return { config: { "cloudflare:apiToken": apiToken, "cloudflare:baseUrl": api.url }, secretKeys: ["cloudflare:apiToken"] };
+  };
 }
 
 /** Stack file → PULUMI_CONFIG as the CLI builds it (secure values already "decrypted" to a placeholder). */

@@ -304,6 +304,37 @@ describe("stack config: one rule, one message", () => {
   });
 });
 
+describe("stack config: one rule, one message (every other setting)", () => {
+  const setOnServer = (key: string, value: unknown) => withServer((s) => (s[key] = value));
+  const setOnDefaults = (key: string, value: unknown) => {
+    const values = baseValues();
+    (values["defaults"] as Values)[key] = value;
+    return values;
+  };
+  const setAtRoot = (key: string, value: unknown) => ({ ...baseValues(), [key]: value });
+
+  it.each([
+    ["a scope with a space", setOnServer("scopes", ["mcp read"]), "servers[0].scopes[0]", "must be scope tokens without spaces or quotes (RFC 6749 §3.3)"],
+    ["an empty scope list", setOnServer("scopes", []), "servers[0].scopes", "must list at least one scope"],
+    ["an empty algorithm list", setOnServer("algorithms", []), "servers[0].algorithms", "must list at least one algorithm"],
+    ["a clock tolerance above five minutes", setOnServer("clockTolerance", 301), "servers[0].clockTolerance", "must be between 0 and 300 seconds"],
+    ["an empty resource name", setOnServer("resourceName", ""), "servers[0].resourceName", "must not be empty"],
+    ["a resource name over 200 characters", setOnServer("resourceName", "x".repeat(201)), "servers[0].resourceName", "must be at most 200 characters"],
+    ["a compatibility flag that is not a flag name", setOnServer("compatibilityFlags", ["Node Compat"]), "servers[0].compatibilityFlags[0]", "must be flag names like nodejs_compat"],
+    ["a workersDev that is not a boolean", setOnServer("workersDev", "yes"), "servers[0].workersDev", "must be true or false"],
+    ["a worker source that is not a relative .ts path", setOnServer("source", "/abs/worker.js"), "servers[0].source", "must be a relative .ts path like worker/index.ts"],
+    ["a malformed zone id", setOnDefaults("zoneId", "example.com"), "defaults.zoneId", "must be the zone id (32 lowercase hex characters)"],
+    ["a zone name given as a URL", setOnDefaults("zoneName", "https://example.com"), "defaults.zoneName", "must be a hostname like mcp.example.com"],
+    ["a route object with a malformed zone id", setOnServer("routes", [{ pattern: "alpha.example.com/*", zoneId: "nope" }]), "servers[0].routes[0].zoneId", "must be the zone id (32 lowercase hex characters)"],
+    ["a misspelt default", setOnDefaults("jwksTtl", 300), "defaults.jwksTtl", "is not a known setting"],
+    ["servers that are not a list", setAtRoot("servers", { alpha: {} }), "servers", "must be a list of servers"],
+    ["an authgent: block that is not a mapping", setAtRoot("authgent", "yes"), "authgent", "must be a mapping of Authgent settings"],
+    ["a secret value that is not text", setAtRoot("secrets", { alpha: { API_KEY: 42 } }), "secrets.alpha.API_KEY", "must be a text value set with `pulumi config set --secret`"],
+  ])("rejects %s", (_what, values, path, fragment) => {
+    expectIssue(values, path, fragment);
+  });
+});
+
 describe("stack config: secure values", () => {
   it("turns encrypted secure: values into placeholders that validate without a secrets provider", () => {
     const text = [

@@ -99,7 +99,7 @@ describe("authgent.issuer", () => {
     expect(problems({ issuer: "https://auth.yourcompany.com:8443" })).toEqual(['issuer must use the default https port behind Caddy; remove ":8443"']);
   });
 
-  it("allows an http issuer without the proxy (non-production stacks; production is checked per stack)", () => {
+  it("leaves an http issuer without the proxy to the production rule and the worker's localhost-only rule (see stack.test.ts)", () => {
     expect(problems({ issuer: "http://10.0.0.5:8080", tls: { proxy: "none" } })).toEqual([]);
   });
 

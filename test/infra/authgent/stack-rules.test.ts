@@ -42,7 +42,7 @@ describe("authgent stack rules", () => {
     expect(message).toBe("authgent.signingKey is not a readable PKCS#8 PEM private key; generate one with npm run keygen");
   });
 
-  it("fail an http issuer in production, and allow it elsewhere", () => {
+  it("fail an http issuer in production; elsewhere the worker's localhost-only rule decides", () => {
     const http = authgentConfig({ issuer: "http://10.0.0.5:8080", tls: { proxy: "none" } });
     expect(messages(http, [{ issuer: "http://10.0.0.5:8080" }], "production")).toEqual([
       'authgent.issuer must be an https URL in production (the seed\'s checklist: TLS everywhere), got "http://10.0.0.5:8080"; use tls.proxy: caddy for automatic HTTPS, or terminate TLS in front of Authgent',

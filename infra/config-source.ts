@@ -26,7 +26,7 @@ export function readPulumiConfig(): StackConfigInput {
     if (fullKey.startsWith(NAMESPACE)) values[fullKey.slice(NAMESPACE.length)] = decode(value);
   }
   // The language host lists keys holding any `secure:` value; `secrets` must be one.
-  const secretKeys = parseSecretKeys(process.env["PULUMI_CONFIG_SECRET_KEYS"]);
+  const secretKeys = secretConfigKeys(process.env["PULUMI_CONFIG_SECRET_KEYS"]);
   const plaintextSecretPaths = values["secrets"] !== undefined && !secretKeys.includes(`${NAMESPACE}secrets`) ? leafPaths(values["secrets"], "secrets") : [];
   // Issue 4: the `authgent:` block's secret fields follow the same rule.
   if (!secretKeys.includes(`${NAMESPACE}authgent`)) plaintextSecretPaths.push(...authgentSecretLeaves(values["authgent"]).map((leaf) => leaf.path));
@@ -116,14 +116,22 @@ function decode(value: string): unknown {
   return value;
 }
 
-function parseSecretKeys(raw: string | undefined): string[] {
+/**
+ * The config keys the language host marks as holding `secure:` values
+ * (PULUMI_CONFIG_SECRET_KEYS, a JSON list). An unreadable list is an error:
+ * treating it as empty would report every encrypted secret as plain text.
+ */
+export function secretConfigKeys(raw: string | undefined): string[] {
   if (!raw) return [];
+  const message = "PULUMI_CONFIG_SECRET_KEYS is not a JSON list of config keys (it is set by the Pulumi CLI; unset it or run the program through pulumi)";
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(raw);
-    return Array.isArray(parsed) ? parsed.filter((k): k is string => typeof k === "string") : [];
-  } catch {
-    return [];
+    parsed = JSON.parse(raw);
+  } catch (err) {
+    throw new Error(message, { cause: err });
   }
+  if (!Array.isArray(parsed) || !parsed.every((key) => typeof key === "string")) throw new Error(message);
+  return parsed;
 }
 
 function leafPaths(value: unknown, path: string): string[] {

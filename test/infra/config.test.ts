@@ -2,7 +2,7 @@ import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { COMPATIBILITY_DATE, MCP_AGENT, WORKER_VARS } from "../../worker/bindings.ts";
 import { defaultRateLimitNamespaceId, parseStackConfig, SERVER_DEFAULTS, StackConfigError, type ConfigIssue } from "../../infra/config.ts";
-import { stackFileInput } from "../../infra/config-source.ts";
+import { secretConfigKeys, stackFileInput } from "../../infra/config-source.ts";
 import { baseValues, input } from "./support/fixtures.ts";
 
 type Values = Record<string, unknown>;
@@ -351,5 +351,17 @@ describe("stack config: secure values", () => {
     expect(String(server?.secrets.get("API_KEY"))).toBe("[secret]");
     expect(inspect(server, { depth: 10 })).not.toContain("v1:c2VjcmV0");
     expect(inspect(server, { depth: 10 })).toContain("[secret]");
+  });
+});
+
+describe("secret config keys from the language host", () => {
+  it("reads the JSON list the Pulumi CLI passes", () => {
+    expect(secretConfigKeys('["authgent-edge:secrets","cloudflare:apiToken"]')).toEqual(["authgent-edge:secrets", "cloudflare:apiToken"]);
+    expect(secretConfigKeys(undefined)).toEqual([]);
+  });
+
+  it("refuses a list it cannot read instead of reporting every secret as plain text", () => {
+    expect(() => secretConfigKeys("authgent-edge:secrets")).toThrow("PULUMI_CONFIG_SECRET_KEYS is not a JSON list of config keys");
+    expect(() => secretConfigKeys('{"authgent-edge:secrets":true}')).toThrow("PULUMI_CONFIG_SECRET_KEYS is not a JSON list of config keys");
   });
 });

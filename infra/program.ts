@@ -20,6 +20,7 @@ export interface DeployStackOptions {
   readonly ledger?: MigrationLedger;
   /** @default bundleWorker (esbuild) */
   readonly build?: BundleBuilder;
+  /** Escape hatch applied to every server's script args. @default identity */
   readonly transformScript?: McpFleetArgs["transformScript"];
 }
 

@@ -13,14 +13,14 @@ export interface AuthgentServerArgs {
    * documented, with its default, on `AuthgentConfigInput`.
    */
   readonly config: AuthgentConfig;
-  /** Escape hatch: adjust a container's arguments before it is created. */
+  /** Escape hatch: adjust a container's arguments before it is created. @default {} (no change) */
   readonly transform?: AuthgentTransforms;
 }
 
 export interface AuthgentTransforms {
-  /** The Authgent container. */
+  /** The Authgent container. @default identity */
   readonly container?: (args: docker.ContainerArgs) => docker.ContainerArgs;
-  /** The Caddy container (`tls.proxy: caddy`). */
+  /** The Caddy container (`tls.proxy: caddy`). @default identity */
   readonly proxy?: (args: docker.ContainerArgs) => docker.ContainerArgs;
 }
 

@@ -7,9 +7,9 @@ export interface CaddyfileInput {
   readonly hostname: string;
   /** `host:port` of Authgent on the Docker network. */
   readonly upstream: string;
-  /** ACME account email. */
+  /** ACME account email. @default none (no `email` global option) */
   readonly email?: string | undefined;
-  /** ACME directory URL. */
+  /** ACME directory URL. @default Caddy's own (Let's Encrypt, then ZeroSSL) */
   readonly acmeCa?: string | undefined;
 }
 

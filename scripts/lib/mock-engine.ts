@@ -40,6 +40,7 @@ export interface MockEngineOptions {
   /**
    * Called for every custom resource with its revealed inputs; may return
    * extra output state, or throw to fail the resource like a provider would.
+   * @default none: every resource's outputs are its inputs
    */
   readonly onCreate?: (type: string, name: string, inputs: ProviderInputs) => Promise<Record<string, unknown> | void>;
 }

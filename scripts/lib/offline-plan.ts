@@ -36,13 +36,15 @@ export interface RenderOptions {
    * @default undefined (a fresh account: every migration step is sent)
    */
   readonly currentMigrationTag?: string;
-  /** Overrides `currentMigrationTag`, e.g. a client of the fake Cloudflare API. */
+  /** Overrides `currentMigrationTag`, e.g. a client of the fake Cloudflare API. @default fixedMigrationTag(currentMigrationTag) */
   readonly migrationTags?: MigrationTagReader;
+  /** @default DURABLE_OBJECT_MIGRATIONS */
   readonly ledger?: MigrationLedger;
+  /** @default bundleWorker (esbuild) */
   readonly build?: DeployStackOptions["build"];
-  /** Provider stand-in (see `MockEngineOptions.onCreate`). */
+  /** Provider stand-in (see `MockEngineOptions.onCreate`). @default none: resources echo their inputs */
   readonly onCreate?: MockEngineOptions["onCreate"];
-  /** @default false */
+  /** Run as `pulumi preview` (true) or `pulumi up` (false). @default false */
   readonly preview?: boolean;
 }
 

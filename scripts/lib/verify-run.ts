@@ -8,7 +8,7 @@ import { skip, type CheckResult } from "./verify-report.ts";
 import type { VerifyTarget } from "./verify-target.ts";
 
 export interface VerifyOptions extends HttpOptions {
-  /** Access token for the MCP handshake; omitted: those checks are skipped. */
+  /** Access token for the MCP handshake. @default none: the handshake rows are skipped */
   readonly token?: string;
 }
 

@@ -10,10 +10,11 @@ import { constants } from "node:os";
 import { resolve, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { bundleWorker, REPO_ROOT } from "../infra/worker-bundle.ts";
-import { SCOPES, WORKER_VARS } from "../worker/bindings.ts";
+import { SCOPES } from "../worker/bindings.ts";
 import { formatDevBanner } from "./lib/dev-banner.ts";
+import { devTokenPlan } from "./lib/dev-token.ts";
 import { resolveLocalRun } from "../infra/local-run.ts";
-import { startLocalIssuer, type LocalIssuer } from "./lib/local-issuer.ts";
+import { startLocalIssuer, type IssuerAlg, type LocalIssuer } from "./lib/local-issuer.ts";
 import { assertPortFree, startLocalWorker, type LocalWorker } from "./lib/local-worker.ts";
 
 const USAGE = `Usage: npm start -- [options]
@@ -30,8 +31,6 @@ const USAGE = `Usage: npm start -- [options]
 /** Loopback only: the dev token is a real credential for this server. */
 const HOST = "127.0.0.1";
 const DEFAULT_PORT = 8787;
-/** Dev token lifetime, seconds: a working day, capped by the worker's MAX_TOKEN_LIFETIME default. */
-const DEV_TOKEN_TTL_SECONDS = Math.min(8 * 3600, Number(WORKER_VARS.MAX_TOKEN_LIFETIME.default));
 const DEV_SCOPE = `${SCOPES.read} ${SCOPES.write}`;
 
 interface DevArgs {
@@ -108,6 +107,8 @@ async function main(argv: string[]): Promise<void> {
   console.log(`Built ${relative(REPO_ROOT, bundle.path)}`);
 
   const origin = `http://${HOST}:${args.port}`;
+  // A stack may narrow JWT_ALGORITHMS or MAX_TOKEN_LIFETIME: the dev token must still pass.
+  const tokenPlan = devTokenPlan(target?.vars ?? {});
   let issuer: LocalIssuer | undefined;
   let worker: LocalWorker | undefined;
   const stop = async (): Promise<void> => {
@@ -115,7 +116,7 @@ async function main(argv: string[]): Promise<void> {
     await issuer?.close();
   };
   try {
-    issuer = args.issuer ? undefined : await startDevIssuer(args.issuerPort);
+    issuer = args.issuer ? undefined : await startDevIssuer(args.issuerPort, tokenPlan.alg);
     worker = await startLocalWorker({
       bundlePath: bundle.path,
       port: args.port,
@@ -129,7 +130,7 @@ async function main(argv: string[]): Promise<void> {
     await stop();
     throw err;
   }
-  const token = issuer ? await issuer.mint(origin, { ttlSeconds: DEV_TOKEN_TTL_SECONDS, claims: { scope: DEV_SCOPE } }) : undefined;
+  const token = issuer ? await issuer.mint(origin, { ttlSeconds: tokenPlan.ttlSeconds, claims: { scope: DEV_SCOPE } }) : undefined;
 
   if (target) {
     console.log(`Stack ${target.stack}, server ${target.server}: deployed vars and bindings, local audience and issuer`);
@@ -140,7 +141,7 @@ async function main(argv: string[]): Promise<void> {
       origin: worker.url,
       issuer: args.issuer ?? issuer?.issuer ?? "",
       token,
-      tokenTtlSeconds: DEV_TOKEN_TTL_SECONDS,
+      tokenTtlSeconds: tokenPlan.ttlSeconds,
       scope: DEV_SCOPE,
       stateDir: displayPath(args.stateDir),
     }),
@@ -164,9 +165,9 @@ function displayPath(path: string): string {
   return rel && !rel.startsWith("..") ? rel : path;
 }
 
-async function startDevIssuer(port: number): Promise<LocalIssuer> {
+async function startDevIssuer(port: number, alg: IssuerAlg): Promise<LocalIssuer> {
   try {
-    return await startLocalIssuer({ port });
+    return await startLocalIssuer({ port, alg });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw new Error(

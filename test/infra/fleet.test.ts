@@ -1,10 +1,13 @@
 /** A 25-server fleet: structure, exact per-server inputs, shared bundle, secrecy, and diffs that stay local. */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MCP_AGENT, RATE_LIMITER } from "../../worker/bindings.ts";
 import { defaultRateLimitNamespaceId, parseStackConfig } from "../../infra/config.ts";
 import { MCP_FLEET_TYPE } from "../../infra/components/mcp-fleet.ts";
 import { MCP_WORKER_TYPE, routeSlug } from "../../infra/components/mcp-worker.ts";
-import { bundleWorker } from "../../infra/worker-bundle.ts";
+import { bundleWorker, REPO_ROOT } from "../../infra/worker-bundle.ts";
 import { renderFleet, type PlanResource } from "../../scripts/lib/offline-plan.ts";
 import type { BundleBuilder } from "../../infra/bundles.ts";
 import { fixedMigrationTag } from "../../infra/cloudflare-api.ts";
@@ -17,6 +20,8 @@ const DOMAIN = "cloudflare:index/workersCustomDomain:WorkersCustomDomain";
 const ROUTE = "cloudflare:index/workersRoute:WorkersRoute";
 const SUBDOMAIN = "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain";
 const COUNT = 25;
+/** Relative to the repository root, as a stack's `source:` setting. */
+const SECOND_SOURCE = "test/infra/support/second-worker-source.ts";
 
 function countingBuilder(): { build: BundleBuilder; calls: string[] } {
   const calls: string[] = [];
@@ -60,6 +65,35 @@ describe("a 25-server fleet", () => {
     expect(builder.calls).toHaveLength(1);
     const hashes = new Set(plan.resources.filter((r) => r.type === SCRIPT).map((r) => r.inputs["contentSha256"]));
     expect(hashes.size).toBe(1);
+  });
+
+  it("builds each distinct worker source once and gives each server its own source's bundle", async () => {
+    const values = fleetValues(4);
+    const servers = values["servers"] as Record<string, unknown>[];
+    for (const i of [1, 3]) servers[i]!["source"] = SECOND_SOURCE;
+    const builder = countingBuilder();
+    const { plan } = await renderFleet(parseStackConfig(input(values, [], "fleet")), { build: builder.build });
+    expect(builder.calls.map((entry) => relative(REPO_ROOT, entry)).sort()).toEqual([SECOND_SOURCE, "worker/index.ts"]);
+    const upload = (name: string) => {
+      const { contentFile, contentSha256 } = byName(plan.resources, `${name}-script`).inputs;
+      return { contentFile, contentSha256 };
+    };
+    expect(upload("mcp-00")).toEqual(upload("mcp-02"));
+    expect(upload("mcp-01")).toEqual(upload("mcp-03"));
+    expect(upload("mcp-01").contentSha256).not.toBe(upload("mcp-00").contentSha256);
+    expect(upload("mcp-00").contentFile).toBe("dist/worker/index.js");
+    expect(upload("mcp-01").contentFile).toBe("dist/workers/test-infra-support-second-worker-source/index.js");
+  });
+
+  it("bundles byte for byte the same on every build, so the hash moves only when the code does", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "bundle-"));
+    try {
+      const [a, b] = [await bundleWorker({ outfile: join(dir, "a.js") }), await bundleWorker({ outfile: join(dir, "b.js") })];
+      expect(b.sha256).toBe(a.sha256);
+      expect(await readFile(b.path)).toEqual(await readFile(a.path));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("gives each server its own audience, namespace, overrides, routes and secrets", async () => {

@@ -1,5 +1,6 @@
 import { WORKER_VARS, type WorkerVarName } from "./bindings.ts";
 import { ConfigError } from "./errors.ts";
+import { isHttpsOrLoopbackHttp } from "./http/transport-security.ts";
 
 /** JWS algorithms the worker can be configured to accept. */
 export const SUPPORTED_ALGORITHMS = ["ES256", "RS256", "EdDSA"] as const;
@@ -119,8 +120,6 @@ function algorithms(env: RawVars): SupportedAlgorithm[] {
   return [...new Set(names)] as SupportedAlgorithm[];
 }
 
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
 /** https everywhere; plain http only for loopback development. */
 function parseHttpUrl(name: WorkerVarName, raw: string): { raw: string; url: URL } {
   let url: URL;
@@ -129,8 +128,7 @@ function parseHttpUrl(name: WorkerVarName, raw: string): { raw: string; url: URL
   } catch {
     throw new ConfigError(name, `${name} must be an absolute URL, got "${raw}"`);
   }
-  const loopbackHttp = url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname);
-  if (url.protocol !== "https:" && !loopbackHttp) {
+  if (!isHttpsOrLoopbackHttp(url)) {
     throw new ConfigError(name, `${name} must be an https URL (http is allowed only for localhost), got "${raw}"`);
   }
   if (url.search || url.hash || url.username || url.password) {

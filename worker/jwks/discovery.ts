@@ -1,3 +1,4 @@
+import { isHttpsOrLoopbackHttp } from "../http/transport-security.ts";
 import { fetchJsonBounded, type BoundedFetchOptions } from "./bounded-fetch.ts";
 import { JwksFetchError } from "./fetch-error.ts";
 
@@ -16,8 +17,6 @@ export function fallbackJwksUri(issuer: string): string {
   return `${issuer.replace(/\/+$/, "")}/.well-known/jwks.json`;
 }
 
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
-
 /** https only; plain http is tolerated for loopback development issuers. */
 export function isAcceptableJwksUri(raw: string): boolean {
   let url: URL;
@@ -27,7 +26,7 @@ export function isAcceptableJwksUri(raw: string): boolean {
     return false;
   }
   if (url.username || url.password || url.hash) return false;
-  return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname));
+  return isHttpsOrLoopbackHttp(url);
 }
 
 /**

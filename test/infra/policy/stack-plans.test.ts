@@ -14,6 +14,13 @@ import { renderStack } from "../../../scripts/lib/offline-plan.ts";
 import { committedStackOptions } from "../authgent/stack-files.ts";
 import { stackViolations, violations, type FakeResource } from "./policy-harness.ts";
 
+/** A directory holding `Pulumi.production.yaml` with these lines. */
+async function productionStackDir(lines: string[]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "policy-stack-"));
+  await writeFile(join(dir, "Pulumi.production.yaml"), `${lines.join("\n")}\n`);
+  return dir;
+}
+
 async function violationsOf(stack: string, dir?: string): Promise<string[]> {
   return (await planAndViolations(stack, dir)).found;
 }
@@ -55,30 +62,25 @@ describe("policies over the offline plan", () => {
   });
 
   it("reports both unpinned images of a production Authgent host (Authgent and Caddy)", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "policy-authgent-"));
-    await writeFile(
-      join(dir, "Pulumi.production.yaml"),
-      [
-        "config:",
-        "  authgent-edge:accountId: 0123456789abcdef0123456789abcdef",
-        "  authgent-edge:defaults:",
-        "    zoneId: 0123456789abcdef0123456789abcdef",
-        "  authgent-edge:servers:",
-        "    - name: my-mcp-server",
-        "      audience: https://mcp.yourcompany.com",
-        "      customDomain: mcp.yourcompany.com",
-        "  authgent-edge:authgent:",
-        "    host: ssh://deploy@auth.yourcompany.com",
-        "    issuer: https://auth.yourcompany.com",
-        "    image: authgent/authgent:latest",
-        "    signingKey:",
-        "      secure: v1:AAAAAAAAAAAAAAAA:placeholder",
-        "    tls:",
-        "      proxy: caddy",
-        "      email: ops@yourcompany.com",
-        "",
-      ].join("\n"),
-    );
+    const dir = await productionStackDir([
+      "config:",
+      "  authgent-edge:accountId: 0123456789abcdef0123456789abcdef",
+      "  authgent-edge:defaults:",
+      "    zoneId: 0123456789abcdef0123456789abcdef",
+      "  authgent-edge:servers:",
+      "    - name: my-mcp-server",
+      "      audience: https://mcp.yourcompany.com",
+      "      customDomain: mcp.yourcompany.com",
+      "  authgent-edge:authgent:",
+      "    host: ssh://deploy@auth.yourcompany.com",
+      "    issuer: https://auth.yourcompany.com",
+      "    image: authgent/authgent:latest",
+      "    signingKey:",
+      "      secure: v1:AAAAAAAAAAAAAAAA:placeholder",
+      "    tls:",
+      "      proxy: caddy",
+      "      email: ops@yourcompany.com",
+    ]);
     const found = await violationsOf("production", dir);
     expect(found.sort()).toEqual([
       expect.stringContaining('authgent-image-pinned-by-digest: Image "authgent/authgent:latest" is not pinned'),
@@ -87,24 +89,19 @@ describe("policies over the offline plan", () => {
   });
 
   it("catches workers.dev left on and a day-long JWKS TTL that stack validation allows", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "policy-stack-"));
-    await writeFile(
-      join(dir, "Pulumi.production.yaml"),
-      [
-        "config:",
-        "  authgent-edge:accountId: 0123456789abcdef0123456789abcdef",
-        "  authgent-edge:defaults:",
-        "    issuer: https://auth.yourcompany.com",
-        "    zoneId: 0123456789abcdef0123456789abcdef",
-        "    jwksCacheTtl: 86400",
-        "  authgent-edge:servers:",
-        "    - name: my-mcp-server",
-        "      audience: https://mcp.yourcompany.com",
-        "      customDomain: mcp.yourcompany.com",
-        "      workersDev: true",
-        "",
-      ].join("\n"),
-    );
+    const dir = await productionStackDir([
+      "config:",
+      "  authgent-edge:accountId: 0123456789abcdef0123456789abcdef",
+      "  authgent-edge:defaults:",
+      "    issuer: https://auth.yourcompany.com",
+      "    zoneId: 0123456789abcdef0123456789abcdef",
+      "    jwksCacheTtl: 86400",
+      "  authgent-edge:servers:",
+      "    - name: my-mcp-server",
+      "      audience: https://mcp.yourcompany.com",
+      "      customDomain: mcp.yourcompany.com",
+      "      workersDev: true",
+    ]);
     const found = await violationsOf("production", dir);
     expect(found.map((v) => v.split(":")[0]).sort()).toEqual(["jwks-cache-ttl-range", "workers-dev-off-in-production"]);
   });

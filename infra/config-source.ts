@@ -11,10 +11,11 @@ import { parse as parseYaml } from "yaml";
 import { parseStackConfig, PROJECT, type FleetConfig, type StackConfigInput } from "./config.ts";
 import { authgentSecretLeaves } from "./authgent/secret-paths.ts";
 import { authgentConfigPlugin } from "./config-plugins.ts";
+import { SECURE_PLACEHOLDER } from "./secret-value.ts";
 import { REPO_ROOT } from "./worker-bundle.ts";
 
-/** Stands in for an encrypted `secure:` value when no secrets provider is at hand. */
-export const SECURE_PLACEHOLDER = "[secure value, not decrypted]";
+/** Re-exported where the stack file readers produce it. */
+export { SECURE_PLACEHOLDER };
 
 const NAMESPACE = `${PROJECT}:`;
 

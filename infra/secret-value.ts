@@ -1,5 +1,8 @@
 import { inspect } from "node:util";
 
+/** Stands in for an encrypted `secure:` value when no secrets provider is at hand (offline plan, `npm start --stack`). */
+export const SECURE_PLACEHOLDER = "[secure value, not decrypted]";
+
 /**
  * A secret config value on its way to a Pulumi secret. Printing, logging or
  * JSON-serialising it shows "[secret]"; only `reveal()` hands out the text,

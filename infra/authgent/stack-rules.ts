@@ -1,4 +1,4 @@
-import { SECURE_PLACEHOLDER } from "../config-source.ts";
+import { SECURE_PLACEHOLDER } from "../secret-value.ts";
 import { configSetSecretCommand, keygenPipeCommand } from "./commands.ts";
 import type { AuthgentConfig } from "./config.ts";
 import { parseDockerHost } from "./docker-host.ts";

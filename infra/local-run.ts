@@ -6,6 +6,7 @@
 import { MCP_AGENT, RATE_LIMITER, WORKER_VARS, type WorkerVarName } from "../worker/bindings.ts";
 import type { ServerConfig } from "./config.ts";
 import { loadStackFileConfig, type ReadStackFileOptions } from "./config-source.ts";
+import { selectServer } from "./select-server.ts";
 import { scriptBindings } from "./worker-bindings.ts";
 
 export interface LocalRunTarget {
@@ -24,13 +25,8 @@ export interface LocalRunTarget {
   readonly secretNames: readonly string[];
 }
 
-export class LocalRunError extends Error {
-  readonly code = "ERR_LOCAL_RUN";
-  constructor(message: string) {
-    super(message);
-    this.name = "LocalRunError";
-  }
-}
+/** @deprecated Use `ServerSelectionError` from `./select-server.ts` (the only error this module raised). */
+export { ServerSelectionError as LocalRunError } from "./select-server.ts";
 
 export interface ResolveLocalRunOptions extends ReadStackFileOptions {
   readonly stack: string;
@@ -40,7 +36,7 @@ export interface ResolveLocalRunOptions extends ReadStackFileOptions {
 
 export async function resolveLocalRun(options: ResolveLocalRunOptions): Promise<LocalRunTarget> {
   const config = await loadStackFileConfig(options.stack, options);
-  const server = pickServer(config.servers, options.server, options.stack);
+  const server = selectServer(config, options.server);
   return localRunTarget(options.stack, server);
 }
 
@@ -69,15 +65,4 @@ export function localRunTarget(stack: string, server: ServerConfig): LocalRunTar
     compatibilityFlags: server.compatibilityFlags,
     secretNames,
   };
-}
-
-function pickServer(servers: readonly ServerConfig[], name: string | undefined, stack: string): ServerConfig {
-  const names = servers.map((s) => s.name).join(", ");
-  if (name === undefined) {
-    if (servers.length === 1 && servers[0]) return servers[0];
-    throw new LocalRunError(`stack ${stack} has ${servers.length} servers (${names}): pick one with --server <name>`);
-  }
-  const found = servers.find((s) => s.name === name);
-  if (!found) throw new LocalRunError(`stack ${stack} has no server "${name}"; its servers are: ${names}`);
-  return found;
 }

@@ -53,17 +53,8 @@ export interface WranglerConfigOptions {
   readonly ledger?: readonly DurableObjectMigration[];
 }
 
-/** Picks the server: by name, or the only one. Errors list the choices. */
-export function selectServer(fleet: FleetConfig, name: string | undefined): ServerConfig {
-  const names = fleet.servers.map((s) => s.name);
-  if (name !== undefined) {
-    const server = fleet.servers.find((s) => s.name === name);
-    if (!server) throw new Error(`stack ${fleet.stack} has no server "${name}"; its servers are: ${names.join(", ")}`);
-    return server;
-  }
-  if (fleet.servers.length !== 1) throw new Error(`stack ${fleet.stack} has ${fleet.servers.length} servers; pick one with --server <name> (${names.join(", ")})`);
-  return fleet.servers[0]!;
-}
+/** Re-exported for the CLI and its tests; one implementation serves every single-server tool. */
+export { selectServer } from "../../infra/select-server.ts";
 
 export function wranglerConfigFor(fleet: FleetConfig, server: ServerConfig, options: WranglerConfigOptions = {}): WranglerConfig {
   const configDir = options.configDir ?? REPO_ROOT;

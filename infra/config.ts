@@ -18,6 +18,7 @@ import {
   type RawStackConfig,
 } from "./config-schema.ts";
 import { SecretValue } from "./secret-value.ts";
+import { reachabilityIssues } from "./server-reachability.ts";
 import { listDefault, numericDefault, VAR_CONFIG_KEYS, workerVarValues, type ResolvedVarSettings } from "./worker-vars.ts";
 
 /** The Pulumi project name; stack config keys are `authgent-edge:<key>`. */
@@ -288,24 +289,7 @@ function checkFleet(raw: RawStackConfig, servers: readonly ServerConfig[], input
   unique(servers, (s) => s.customDomain?.hostname, "customDomain", issues);
   unique(servers, (s) => s.rateLimit.namespaceId, "rateLimitNamespaceId", issues);
 
-  servers.forEach((server, index) => {
-    const at = `servers[${index}]`;
-    if (!server.customDomain && server.routes.length === 0 && !server.workersDev) {
-      issues.push({ path: at, message: "is unreachable: set customDomain, add routes, or set workersDev: true" });
-      return;
-    }
-    const host = new URL(server.audience).hostname;
-    const served =
-      server.customDomain?.hostname === host ||
-      server.routes.some((route) => routeHost(route.pattern, host)) ||
-      (server.workersDev && host.endsWith(".workers.dev"));
-    if (!served) {
-      issues.push({
-        path: `${at}.audience`,
-        message: `must be served by this server: its host ${host} is neither the customDomain, nor matched by a route${server.workersDev ? ", nor a workers.dev host" : ""}`,
-      });
-    }
-  });
+  servers.forEach((server, index) => issues.push(...reachabilityIssues(server, `servers[${index}]`)));
 
   const names = new Set(servers.map((s) => s.name));
   for (const serverName of Object.keys(raw.secrets ?? {})) {
@@ -336,12 +320,6 @@ function unique(servers: readonly ServerConfig[], key: (s: ServerConfig) => stri
     if (first === undefined) seen.set(value, index);
     else issues.push({ path: `servers[${index}].${label}`, message: `must be unique: "${value}" is also used by servers[${first}]` });
   });
-}
-
-/** Route patterns may start with `*.`; the host part is everything before the first `/`. */
-function routeHost(pattern: string, host: string): boolean {
-  const patternHost = pattern.split("/")[0] ?? "";
-  return patternHost.startsWith("*.") ? host.endsWith(patternHost.slice(1)) : patternHost === host;
 }
 
 /**

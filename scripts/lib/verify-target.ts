@@ -1,4 +1,5 @@
 /** What `npm run verify` checks: one MCP endpoint and the resource it claims to be. */
+import { MCP_ENDPOINT_PATH } from "../../infra/server-reachability.ts";
 
 export interface VerifyTarget {
   /** Label prefixed to check ids when a stack has several servers; empty for a single URL. */
@@ -15,8 +16,8 @@ export interface VerifyTarget {
   readonly expectedIssuer?: string;
 }
 
-/** Path of the MCP endpoint when the given URL is a bare origin. */
-export const DEFAULT_MCP_PATH = "/mcp";
+/** Path of the MCP endpoint when the given URL is a bare origin (where the worker serves MCP). */
+export const DEFAULT_MCP_PATH = MCP_ENDPOINT_PATH;
 
 /**
  * Parses the user's URL: a bare origin means its `/mcp` endpoint. Query and

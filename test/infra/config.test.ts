@@ -159,6 +159,48 @@ describe("stack config: one rule, one message", () => {
     expect(parseStackConfig(input(values)).servers[0]?.routes).toEqual([{ pattern: "alpha.example.com/*", zoneId: "fedcba9876543210fedcba9876543210" }]);
   });
 
+  it("rejects an audience path the worker does not serve MCP under", () => {
+    expectIssue(
+      withServer((s) => (s["audience"] = "https://alpha.example.com/docs")),
+      "servers[0].audience",
+      "must be the server's origin (https://alpha.example.com) or its MCP endpoint (https://alpha.example.com/mcp)",
+    );
+  });
+
+  it("accepts the MCP endpoint itself as the audience", () => {
+    expect(parseStackConfig(input(withServer((s) => (s["audience"] = "https://alpha.example.com/mcp")))).servers[0]?.audience).toBe("https://alpha.example.com/mcp");
+  });
+
+  it("rejects routes that send /mcp to the worker but not the metadata clients discover it by", () => {
+    const values = withServer((s) => {
+      delete s["customDomain"];
+      s["audience"] = "https://www.example.com/mcp";
+      s["routes"] = ["www.example.com/mcp*"];
+    });
+    expectIssue(
+      values,
+      "servers[0].routes",
+      'must send https://www.example.com/.well-known/oauth-protected-resource/mcp to the worker (MCP clients discover the issuer there); add a route like "www.example.com/.well-known/oauth-protected-resource*"',
+    );
+  });
+
+  it("rejects routes that serve the metadata but not the MCP endpoint", () => {
+    const values = withServer((s) => {
+      delete s["customDomain"];
+      s["routes"] = ["alpha.example.com/.well-known/*"];
+    });
+    expectIssue(values, "servers[0].routes", 'must send https://alpha.example.com/mcp to the worker; add a route like "alpha.example.com/mcp*"');
+  });
+
+  it("accepts a worker mounted on a shared host by a route for /mcp and one for the metadata", () => {
+    const values = withServer((s) => {
+      delete s["customDomain"];
+      s["audience"] = "https://www.example.com/mcp";
+      s["routes"] = ["www.example.com/mcp*", "www.example.com/.well-known/oauth-protected-resource*"];
+    });
+    expect(parseStackConfig(input(values)).servers[0]?.routes.map((r) => r.pattern)).toEqual(["www.example.com/mcp*", "www.example.com/.well-known/oauth-protected-resource*"]);
+  });
+
   it("rejects a custom domain given as a URL", () => {
     expectIssue(withServer((s) => (s["customDomain"] = "https://alpha.example.com")), "servers[0].customDomain", "must be a hostname like mcp.example.com");
   });

@@ -34,8 +34,8 @@ const FLEET_YAML = `config:
       secrets: [UPSTREAM_API_KEY]
       jwksCacheTtl: 600
     - name: docs-mcp
-      audience: https://example.com/docs-mcp
-      routes: [example.com/docs-mcp*]
+      audience: https://example.com/mcp
+      routes: [example.com/mcp*, example.com/.well-known/oauth-protected-resource*]
       workersDev: true
       allowedOrigins: [https://app.example.com]
       observabilitySampleRate: 0.25

@@ -343,7 +343,7 @@ export function formatZodIssues(zodIssues: readonly z.core.$ZodIssue[], prefix: 
     const path = formatPath([...prefix, ...issue.path]);
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        out.push({ path: formatPath([...prefix, ...issue.path, key]), message: "is not a known setting: check the spelling against docs/deploy.md" });
+        out.push({ path: formatPath([...prefix, ...issue.path, key]), message: "is not a known setting: check the spelling against the README's \"Stack config\" table" });
       }
     } else if (issue.code === "invalid_union") {
       out.push({ path, message: "must be a route pattern like example.com/mcp* or { pattern, zoneId }" });

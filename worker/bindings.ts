@@ -31,7 +31,7 @@ export const MCP_AGENT = {
 /**
  * Cloudflare rate-limiting binding guarding the stateless hot path per user.
  * The exact per-user limit lives in the Durable Object; this one is cheap and
- * approximate (per Cloudflare location), see README "Rate limiting".
+ * approximate (per Cloudflare location), see README "Per-user state".
  */
 export const RATE_LIMITER = {
   binding: "MCP_RATE_LIMITER",

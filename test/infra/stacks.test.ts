@@ -33,7 +33,7 @@ describe.each(SEED_ENVS)("stack $stack", (seed) => {
     const { plan } = await renderStack(seed.stack, await committedStackOptions(seed.stack));
     expect(plan.stack).toBe(seed.stack);
     expect(plan.resources.map(({ type, name, parent }) => ({ type, name, parent }))).toEqual([
-      // Production also runs Authgent on its Docker host (issue 4, docs/authgent.md).
+      // Production also runs Authgent on its Docker host (issue 4, README "Run Authgent with the stack").
       ...(seed.authgent ? AUTHGENT_PLAN_RESOURCES : []),
       { type: MCP_FLEET_TYPE, name: "mcp-fleet", parent: null },
       { type: MCP_WORKER_TYPE, name: seed.script, parent: "mcp-fleet" },

@@ -19,8 +19,20 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/infra/**/*.test.ts", "test/e2e/**/*.test.ts", "test/scripts/**/*.test.ts", "test/ci/**/*.test.ts"],
+          include: ["test/infra/**/*.test.ts", "test/e2e/**/*.test.ts", "test/scripts/**/*.test.ts", "test/ci/**/*.test.ts", "test/docs/**/*.test.ts"],
           globalSetup: ["./test/support/issuer-global-setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // The bundled worker in workerd against the released authgent-server
+        // (a Python process from a cached, pinned venv; see test/support/authgent/).
+        test: {
+          name: "interop",
+          environment: "node",
+          include: ["test/interop/**/*.test.ts"],
+          globalSetup: ["./test/support/authgent/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -30,7 +30,10 @@ const USAGE = `Usage: npm run bench -- [options]
   --warmup <s>        Warm-up seconds before each scenario (default 2)
   --connections <n>   Concurrent connections (default 16)
   --generator <name>  wrk or autocannon (default: wrk if on PATH, else autocannon)
-  --out <file>        Markdown results (default bench/results.md)`;
+  --out <file>        Markdown results (default bench/results.md)
+  -h, --help          Show this help`;
+
+class UsageError extends Error {}
 
 /** JWKS origin latencies the authenticated scenario runs at, ms. */
 const JWKS_LATENCIES_MS = [0, 50] as const;
@@ -57,7 +60,7 @@ interface BenchArgs {
   readonly out: string;
 }
 
-function parseBenchArgs(argv: string[]): BenchArgs {
+function parseBenchArgs(argv: string[]): BenchArgs | "help" {
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -67,16 +70,18 @@ function parseBenchArgs(argv: string[]): BenchArgs {
       connections: { type: "string" },
       generator: { type: "string" },
       out: { type: "string" },
+      help: { type: "boolean", short: "h" },
     },
   });
+  if (values.help) return "help";
   const positive = (flag: string, raw: string | undefined, fallback: number): number => {
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${flag} must be a positive integer, got "${raw}"\n\n${USAGE}`);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got "${raw}"`);
     return n;
   };
   const generator = values.generator ?? detectLoadGenerator();
-  if (generator !== "wrk" && generator !== "autocannon") throw new Error(`--generator must be wrk or autocannon, got "${generator}"`);
+  if (generator !== "wrk" && generator !== "autocannon") throw new UsageError(`--generator must be wrk or autocannon, got "${generator}"`);
   return {
     durationSeconds: positive("duration", values.duration, 10),
     warmupSeconds: positive("warmup", values.warmup, 2),
@@ -200,6 +205,7 @@ async function fleetRun(): Promise<FleetSample[] | undefined> {
 
 async function main(argv: string[]): Promise<void> {
   const args = parseBenchArgs(argv);
+  if (args === "help") return void console.log(USAGE);
   const startedAt = new Date().toISOString();
   const cpu = cpus();
   const machine = `${cpu[0]?.model.trim() ?? "unknown CPU"} × ${cpu.length}, Node ${process.version}, load average ${loadavg()[0]?.toFixed(2)} at start`;
@@ -241,7 +247,9 @@ async function main(argv: string[]): Promise<void> {
 main(process.argv.slice(2)).then(
   () => process.exit(0),
   (err: unknown) => {
+    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") === true;
     console.error(`\nnpm run bench: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+    if (usage) console.error(`\n${USAGE}`);
+    process.exit(usage ? 2 : 1);
   },
 );

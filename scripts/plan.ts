@@ -37,7 +37,7 @@ async function main(argv: string[]): Promise<void> {
     },
   });
   if (values.help) return void console.log(USAGE);
-  if (!values.stack) throw new UsageError("--stack is required");
+  if (!values.stack) throw new UsageError("--stack is required: name the stack to render, e.g. --stack staging (reads Pulumi.staging.yaml)");
   const tag = values["current-migration-tag"];
   const dir = values["config-dir"];
   const { plan } = await renderStack(values.stack, { ...(tag === undefined ? {} : { currentMigrationTag: tag }), ...(dir === undefined ? {} : { dir: resolve(dir) }) });

@@ -17,8 +17,28 @@ import { readStackOutputs, targetsFromOutputs } from "./lib/verify-stack.ts";
 import { parseTarget, type VerifyTarget } from "./lib/verify-target.ts";
 import { DEFAULT_TIMEOUT_MS } from "./lib/verify-http.ts";
 
-const USAGE = `usage: npm run verify -- <mcp-url> [--token <jwt>] [--resource <url>] [--timeout <ms>]
-       npm run verify -- --stack <name> [--token <jwt>] [--timeout <ms>]`;
+const USAGE = `Usage: npm run verify -- <mcp-url> [--token <jwt>] [--resource <url>] [--timeout <ms>]
+       npm run verify -- --stack <name> [--token <jwt>] [--timeout <ms>]
+
+  <mcp-url>           The deployment's MCP endpoint, e.g. https://mcp.yourcompany.com/mcp
+  --stack <name>      Check every server in the stack's outputs (needs the Pulumi CLI, logged in)
+  --token <jwt>       Access token for the MCP handshake rows (or MCP_VERIFY_TOKEN); never printed
+  --resource <url>    The audience the metadata's \`resource\` must equal (with <mcp-url>)
+  --timeout <ms>      Timeout of each request (default ${DEFAULT_TIMEOUT_MS})
+  -h, --help          Show this help
+
+Exit codes: 0 nothing failed, 1 a check failed, 2 bad usage.`;
+
+class UsageError extends Error {}
+
+/** Says what was given, so the user sees which half of the usage they hit. */
+function targetProblem(positionals: readonly string[], stack: string | undefined, resource: string | undefined): string | undefined {
+  if (positionals.length === 0 && stack === undefined) return "nothing to check: give the MCP URL of a deployment, or --stack <name>";
+  if (positionals.length > 0 && stack !== undefined) return `got both an MCP URL (${positionals[0]}) and --stack ${stack}: give one of them`;
+  if (positionals.length > 1) return `expected one MCP URL, got ${positionals.length}: ${positionals.join(" ")}`;
+  if (stack !== undefined && resource !== undefined) return "--resource goes with an MCP URL; with --stack each server's audience comes from the stack's outputs";
+  return undefined;
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -36,14 +56,11 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if ((positionals.length === 1) === Boolean(values.stack)) {
-    console.error(`${USAGE}\n\nGive either an MCP URL or --stack, not both.`);
-    return 2;
-  }
+  const problem = targetProblem(positionals, values.stack, values.resource);
+  if (problem !== undefined) throw new UsageError(problem);
   const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_MS : Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
-    console.error(`--timeout must be a positive number of milliseconds, got "${values.timeout}"`);
-    return 2;
+    throw new UsageError(`--timeout must be a positive number of milliseconds, got "${values.timeout}"`);
   }
   let targets: VerifyTarget[];
   if (values.stack) {
@@ -61,7 +78,9 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(`verify: ${err instanceof Error ? err.message : String(err)}`);
+    const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS") === true;
+    console.error(`npm run verify: ${err instanceof Error ? err.message : String(err)}`);
+    if (usage) console.error(`\n${USAGE}`);
     process.exit(2);
   },
 );

@@ -14,11 +14,12 @@ import { parseArgs } from "node:util";
 import { loadStackFileConfig } from "../infra/config-source.ts";
 import { renderWranglerJsonc, secretNamesOf, selectServer, wranglerConfigFor } from "./lib/wrangler-config.ts";
 
-const USAGE = `usage: npm run wrangler-config -- --stack <name> [--server <name>] [--out <file>]
+const USAGE = `Usage: npm run wrangler-config -- --stack <name> [--server <name>] [--out <file>]
 
   --stack <name>    Stack to read (Pulumi.<name>.yaml)
   --server <name>   Which server of the stack (required when it has several)
-  --out <file>      Where to write (default: wrangler.jsonc; "-" prints to stdout)`;
+  --out <file>      Where to write (default: wrangler.jsonc; "-" prints to stdout)
+  -h, --help        Show this help`;
 
 class UsageError extends Error {}
 
@@ -29,7 +30,7 @@ async function main(argv: string[]): Promise<void> {
     options: { stack: { type: "string" }, server: { type: "string" }, out: { type: "string" }, help: { type: "boolean", short: "h" } },
   });
   if (values.help) return void console.log(USAGE);
-  if (!values.stack) throw new UsageError("--stack is required");
+  if (!values.stack) throw new UsageError("--stack is required: name the stack to read, e.g. --stack production (reads Pulumi.production.yaml)");
   const fleet = await loadStackFileConfig(values.stack);
   const server = selectServer(fleet, values.server);
   const out = values.out ?? "wrangler.jsonc";
@@ -44,7 +45,7 @@ main(process.argv.slice(2)).then(
   () => process.exit(0),
   (err: unknown) => {
     const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
-    console.error(`wrangler-config: ${err instanceof Error ? err.message : String(err)}`);
+    console.error(`npm run wrangler-config: ${err instanceof Error ? err.message : String(err)}`);
     if (usage) console.error(`\n${USAGE}`);
     process.exit(usage ? 2 : 1);
   },

@@ -62,7 +62,8 @@ describe("npm run verify (command line)", () => {
   it("exits 2 with usage for a URL and --stack together", async () => {
     const run = await verifyCli([worker.url, "--stack", "staging"]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toContain("Give either an MCP URL or --stack");
+    expect(run.stderr).toContain(`got both an MCP URL (${worker.url}) and --stack staging: give one of them`);
+    expect(run.stderr).toContain("Usage: npm run verify");
   });
 
   it("exits 2 naming the fix when --stack is used without the Pulumi CLI", async () => {

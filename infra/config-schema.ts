@@ -9,7 +9,7 @@
  * default live in `config.ts`.
  */
 import { z } from "zod";
-import { SUPPORTED_ALGORITHMS } from "../worker/config.ts";
+import { DPOP_ALGORITHMS, SUPPORTED_ALGORITHMS } from "../worker/config.ts";
 
 /** Cloudflare account and zone identifiers: 32 lowercase hex characters. */
 const CLOUDFLARE_ID = /^[0-9a-f]{32}$/;
@@ -120,6 +120,23 @@ export const serverSettingsShape = {
   maxTokenLifetime: integer(60, 31_536_000, "seconds").optional(),
   /** RFC 9728 `resource_name`. @default "Authgent MCP server" */
   resourceName: z.string({ error: "must be text" }).min(1, { error: "must not be empty" }).max(200, { error: "must be at most 200 characters" }).optional(),
+  /** Accept only DPoP-bound tokens with a DPoP proof (RFC 9449); plain Bearer tokens get 401. @default false */
+  requireDpop: boolean.optional(),
+  /**
+   * JWS algorithms accepted for DPoP proofs (asymmetric only). Must include
+   * ES256: authgent-server 0.3.4 binds tokens only to ES256 proof keys
+   * (services/dpop_service.py), so a list without it serves no Authgent client.
+   * @default ["ES256"]
+   */
+  dpopAlgorithms: z
+    .array(z.enum(DPOP_ALGORITHMS, { error: `must be one of ${DPOP_ALGORITHMS.join(", ")} (asymmetric only)` }), { error: "must be a list of algorithms" })
+    .min(1, { error: "must list at least one algorithm" })
+    .refine((list) => list.includes("ES256"), { error: "must include ES256: Authgent binds DPoP tokens only to ES256 proof keys" })
+    .optional(),
+  /** Seconds after its iat a DPoP proof is accepted; its jti is remembered as long. @default 60 */
+  dpopProofMaxAge: integer(1, 600, "seconds").optional(),
+  /** Require a server nonce (DPoP-Nonce, RFC 9449 §9) in DPoP proofs. @default false */
+  dpopNonce: boolean.optional(),
   /** Scopes this server's tools require; published for reviewers and the verify step. @default ["mcp:read", "mcp:write"] */
   scopes: z
     .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, { error: "must be scope tokens without spaces or quotes (RFC 6749 §3.3)" }), {

@@ -8,7 +8,7 @@
  */
 import type { z } from "zod";
 import { COMPATIBILITY_DATE, COMPATIBILITY_FLAGS, MCP_AGENT, RATE_LIMITER, SCOPES, WORKER_VARS, type WorkerVarName } from "../worker/bindings.ts";
-import { parseWorkerConfig, type SupportedAlgorithm } from "../worker/config.ts";
+import { parseWorkerConfig, type DpopAlgorithm, type SupportedAlgorithm } from "../worker/config.ts";
 import { ConfigError } from "../worker/errors.ts";
 import {
   stackConfigSchema,
@@ -19,7 +19,7 @@ import {
 } from "./config-schema.ts";
 import { SecretValue } from "./secret-value.ts";
 import { reachabilityIssues } from "./server-reachability.ts";
-import { listDefault, numericDefault, VAR_CONFIG_KEYS, workerVarValues, type ResolvedVarSettings } from "./worker-vars.ts";
+import { booleanDefault, listDefault, numericDefault, VAR_CONFIG_KEYS, workerVarValues, type ResolvedVarSettings } from "./worker-vars.ts";
 
 /** The Pulumi project name; stack config keys are `authgent-edge:<key>`. */
 export const PROJECT = "authgent-edge";
@@ -39,6 +39,10 @@ export const SERVER_DEFAULTS: { readonly [K in DefaultedSetting]-?: NonNullable<
   clockTolerance: numericDefault("CLOCK_TOLERANCE"),
   maxTokenLifetime: numericDefault("MAX_TOKEN_LIFETIME"),
   resourceName: WORKER_VARS.RESOURCE_NAME.default,
+  requireDpop: booleanDefault("REQUIRE_DPOP"),
+  dpopAlgorithms: listDefault("DPOP_ALGORITHMS") as DpopAlgorithm[],
+  dpopProofMaxAge: numericDefault("DPOP_PROOF_MAX_AGE"),
+  dpopNonce: booleanDefault("DPOP_NONCE"),
   scopes: Object.values(SCOPES),
   compatibilityDate: COMPATIBILITY_DATE,
   compatibilityFlags: [...COMPATIBILITY_FLAGS],
@@ -191,6 +195,10 @@ function resolveServer(raw: RawStackConfig, server: RawServer, index: number, de
     clockTolerance: setting("clockTolerance"),
     maxTokenLifetime: setting("maxTokenLifetime"),
     resourceName: setting("resourceName"),
+    requireDpop: setting("requireDpop"),
+    dpopAlgorithms: setting("dpopAlgorithms"),
+    dpopProofMaxAge: setting("dpopProofMaxAge"),
+    dpopNonce: setting("dpopNonce"),
   };
   const vars = workerVarValues(settings);
   // Where a value was set, so a rejection names the key the user must change.

@@ -3,7 +3,7 @@
  * makes a var added to `WORKER_VARS` a type error here until it has a config
  * key, so a new var cannot silently deploy with no way to set it.
  */
-import { WORKER_VARS, type WorkerVarName } from "../worker/bindings.ts";
+import { WORKER_VARS, type WorkerVarName, type WorkerVarSpec } from "../worker/bindings.ts";
 import type { RawServer } from "./config-schema.ts";
 
 /** Which config key sets each worker var (used to name the key in errors). */
@@ -17,6 +17,10 @@ export const VAR_CONFIG_KEYS = {
   CLOCK_TOLERANCE: "clockTolerance",
   MAX_TOKEN_LIFETIME: "maxTokenLifetime",
   RESOURCE_NAME: "resourceName",
+  REQUIRE_DPOP: "requireDpop",
+  DPOP_ALGORITHMS: "dpopAlgorithms",
+  DPOP_PROOF_MAX_AGE: "dpopProofMaxAge",
+  DPOP_NONCE: "dpopNonce",
 } as const satisfies Record<WorkerVarName, keyof RawServer>;
 
 /** A server's var settings after defaults, in config units (types straight from the config schema). */
@@ -38,6 +42,13 @@ export function numericDefault(name: WorkerVarName): number {
   const spec = WORKER_VARS[name];
   if (!("default" in spec)) throw new Error(`worker var ${name} has no default`);
   return Number(spec.default);
+}
+
+/** The worker's own default for an optional true/false var. */
+export function booleanDefault(name: WorkerVarName): boolean {
+  const spec: WorkerVarSpec = WORKER_VARS[name];
+  if (spec.default !== "true" && spec.default !== "false") throw new Error(`worker var ${name} has no true/false default`);
+  return spec.default === "true";
 }
 
 /** The worker's own default for an optional list var. */

@@ -126,6 +126,30 @@ export const WORKER_VARS = {
     default: "Authgent MCP server",
     description: "Human-readable name served as RFC 9728 `resource_name`.",
   },
+  REQUIRE_DPOP: {
+    name: "REQUIRE_DPOP",
+    required: false,
+    default: "false",
+    description: "true: accept only DPoP-bound tokens with a DPoP proof (RFC 9449); plain Bearer tokens get 401.",
+  },
+  DPOP_ALGORITHMS: {
+    name: "DPOP_ALGORITHMS",
+    required: false,
+    default: "ES256",
+    description: "Comma-separated JWS algorithms accepted for DPoP proofs (ES256, ES384, PS256, RS256, EdDSA).",
+  },
+  DPOP_PROOF_MAX_AGE: {
+    name: "DPOP_PROOF_MAX_AGE",
+    required: false,
+    default: "60",
+    description: "Seconds after its iat a DPoP proof is accepted; its jti is remembered as long (1–600).",
+  },
+  DPOP_NONCE: {
+    name: "DPOP_NONCE",
+    required: false,
+    default: "false",
+    description: "true: DPoP proofs must carry a nonce from the server's DPoP-Nonce header (RFC 9449 §9).",
+  },
 } as const satisfies Record<string, WorkerVarSpec>;
 
 export type WorkerVarName = keyof typeof WORKER_VARS;

@@ -6,6 +6,13 @@ import { isHttpsOrLoopbackHttp } from "./http/transport-security.ts";
 export const SUPPORTED_ALGORITHMS = ["ES256", "RS256", "EdDSA"] as const;
 export type SupportedAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
 
+/**
+ * JWS algorithms a DPoP proof may use: asymmetric only (RFC 9449 §4.3 check
+ * 5), so "none" and HS* can never be configured.
+ */
+export const DPOP_ALGORITHMS = ["ES256", "ES384", "PS256", "RS256", "EdDSA"] as const;
+export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number];
+
 /** The worker's validated configuration. Every default is applied in `parseWorkerConfig`. */
 export interface WorkerConfig {
   /** Exact issuer; `iss` must equal it byte for byte (RFC 7519 §4.1.1, RFC 8414 §3.3). */
@@ -28,6 +35,14 @@ export interface WorkerConfig {
   readonly maxTokenLifetimeSeconds: number;
   /** RFC 9728 `resource_name`. @default "Authgent MCP server" */
   readonly resourceName: string;
+  /** Only DPoP-bound tokens with a proof (RFC 9449 §7.1); Bearer is refused. @default false */
+  readonly requireDpop: boolean;
+  /** Algorithms accepted for DPoP proofs, advertised as RFC 9728 `dpop_signing_alg_values_supported`. @default ["ES256"] */
+  readonly dpopAlgorithms: readonly DpopAlgorithm[];
+  /** Seconds after its `iat` a DPoP proof is accepted (and its `jti` remembered). @default 60 */
+  readonly dpopProofMaxAgeSeconds: number;
+  /** Demand a server-provided nonce in DPoP proofs (RFC 9449 §9). @default false */
+  readonly dpopNonce: boolean;
 }
 
 type RawVars = { readonly [K in WorkerVarName]?: unknown };
@@ -62,6 +77,10 @@ export function parseWorkerConfig(env: RawVars): WorkerConfig {
     clockToleranceSeconds: integer(env, "CLOCK_TOLERANCE", "seconds", 0, 300),
     maxTokenLifetimeSeconds: integer(env, "MAX_TOKEN_LIFETIME", "seconds", 60, 31_536_000),
     resourceName: optional(env, "RESOURCE_NAME"),
+    requireDpop: flag(env, "REQUIRE_DPOP"),
+    dpopAlgorithms: dpopAlgorithms(env),
+    dpopProofMaxAgeSeconds: integer(env, "DPOP_PROOF_MAX_AGE", "seconds", 1, 600),
+    dpopNonce: flag(env, "DPOP_NONCE"),
   };
 }
 
@@ -107,6 +126,23 @@ function list(env: RawVars, name: WorkerVarName): string[] {
     .split(",")
     .map((item) => item.trim())
     .filter((item) => item !== "");
+}
+
+function flag(env: RawVars, name: WorkerVarName): boolean {
+  const text = optional(env, name);
+  if (text !== "true" && text !== "false") throw new ConfigError(name, `${name} must be true or false, got "${text}"`);
+  return text === "true";
+}
+
+function dpopAlgorithms(env: RawVars): DpopAlgorithm[] {
+  const names = list(env, "DPOP_ALGORITHMS");
+  if (names.length === 0) throw new ConfigError("DPOP_ALGORITHMS", "DPOP_ALGORITHMS must list at least one algorithm");
+  for (const name of names) {
+    if (!(DPOP_ALGORITHMS as readonly string[]).includes(name)) {
+      throw new ConfigError("DPOP_ALGORITHMS", `DPOP_ALGORITHMS: "${name}" is not one of ${DPOP_ALGORITHMS.join(", ")} (asymmetric only)`);
+    }
+  }
+  return [...new Set(names)] as DpopAlgorithm[];
 }
 
 function algorithms(env: RawVars): SupportedAlgorithm[] {

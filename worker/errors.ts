@@ -11,6 +11,9 @@ export type AuthgentErrorCode =
   // no credentials (→ 401 without error=)
   | "ERR_TOKEN_MISSING"
   | InvalidTokenCode
+  // RFC 9449 §7.1 invalid_dpop_proof (→ 401) and §9 use_dpop_nonce (→ 401 + DPoP-Nonce)
+  | "ERR_DPOP_PROOF_INVALID"
+  | "ERR_DPOP_NONCE_REQUIRED"
   // verification impossible right now: no usable key (→ 503 + Retry-After)
   | "ERR_JWKS_UNAVAILABLE"
   // authenticated but not allowed (→ 403 error="insufficient_scope")
@@ -58,4 +61,6 @@ export type InvalidTokenCode =
   | "ERR_TOKEN_KEY_UNKNOWN"
   | "ERR_TOKEN_EXPIRED"
   | "ERR_TOKEN_NOT_YET_VALID"
-  | "ERR_TOKEN_CLAIM_INVALID";
+  | "ERR_TOKEN_CLAIM_INVALID"
+  // RFC 9449 §7.1/§7.2: the token's key binding does not fit the scheme or the proof
+  | "ERR_TOKEN_BINDING";

@@ -2,8 +2,11 @@
  * The worker's main module: the fetch handler and the Durable Object class
  * (`bindings.ts` MCP_AGENT.className) the runtime instantiates per user.
  */
+import { AgentClient } from "./agent/agent-client.ts";
 import { authenticate } from "./auth/authenticate.ts";
+import { DpopReplayGuard } from "./auth/dpop/replay-guard.ts";
 import { VerifiedTokenCache } from "./auth/verified-token-cache.ts";
+import { workerConfig } from "./config.ts";
 import type { Env } from "./env.ts";
 import { route } from "./http/router.ts";
 import type { McpDeps } from "./mcp/handler.ts";
@@ -15,16 +18,34 @@ export { AuthgentMCPAgent } from "./agent/authgent-mcp-agent.ts";
 /** Lives as long as the isolate, like the JWKS key store. */
 const verifiedTokens = new VerifiedTokenCache();
 
-const deps: McpDeps = {
-  authenticate: (request, config, ctx) =>
-    authenticate(request, config, {
-      verifiedTokens,
-      ...(ctx ? { waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise) } : {}),
-    }),
-  registry,
-  sessions: sessionCache,
-};
+const depsByEnv = new WeakMap<Env, McpDeps>();
+
+/**
+ * The handler's dependencies for `env` (one per isolate in practice). DPoP
+ * replay detection is isolate-local first, then the user's Durable Object,
+ * so a proof replayed to another isolate or location is refused too.
+ */
+function depsFor(env: Env): McpDeps {
+  let deps = depsByEnv.get(env);
+  if (!deps) {
+    const dpopReplay = new DpopReplayGuard({
+      shared: (principal, use) => new AgentClient(env, principal, workerConfig(env).rateLimitPerMinute).recordDpopProof(use),
+    });
+    deps = {
+      authenticate: (request, config, ctx) =>
+        authenticate(request, config, {
+          verifiedTokens,
+          dpopReplay,
+          ...(ctx ? { waitUntil: (promise: Promise<unknown>) => ctx.waitUntil(promise) } : {}),
+        }),
+      registry,
+      sessions: sessionCache,
+    };
+    depsByEnv.set(env, deps);
+  }
+  return deps;
+}
 
 export default {
-  fetch: (request, env, ctx) => route(request, env, ctx, deps),
+  fetch: (request, env, ctx) => route(request, env, ctx, depsFor(env)),
 } satisfies ExportedHandler<Env>;

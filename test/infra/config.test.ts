@@ -30,6 +30,10 @@ describe("stack config: defaults", () => {
       CLOCK_TOLERANCE: WORKER_VARS.CLOCK_TOLERANCE.default,
       MAX_TOKEN_LIFETIME: WORKER_VARS.MAX_TOKEN_LIFETIME.default,
       RESOURCE_NAME: WORKER_VARS.RESOURCE_NAME.default,
+      REQUIRE_DPOP: "false",
+      DPOP_ALGORITHMS: "ES256",
+      DPOP_PROOF_MAX_AGE: WORKER_VARS.DPOP_PROOF_MAX_AGE.default,
+      DPOP_NONCE: "false",
     });
     expect(SERVER_DEFAULTS.scopes).toEqual(["mcp:read", "mcp:write"]);
   });

@@ -29,6 +29,10 @@ describe("parseWorkerConfig", () => {
       clockToleranceSeconds: Number(WORKER_VARS.CLOCK_TOLERANCE.default),
       maxTokenLifetimeSeconds: Number(WORKER_VARS.MAX_TOKEN_LIFETIME.default),
       resourceName: WORKER_VARS.RESOURCE_NAME.default,
+      requireDpop: false,
+      dpopAlgorithms: ["ES256"],
+      dpopProofMaxAgeSeconds: Number(WORKER_VARS.DPOP_PROOF_MAX_AGE.default),
+      dpopNonce: false,
     });
     expect(config).toMatchObject({ jwksCacheTtlSeconds: 300, rateLimitPerMinute: 120, clockToleranceSeconds: 30 });
   });
@@ -91,6 +95,20 @@ describe("parseWorkerConfig", () => {
     const error = configError({ [name]: value });
     expect(error.variable).toBe(name);
     expect(error.message).toContain(message);
+  });
+
+  it("reads the DPoP settings and refuses symmetric proof algorithms and non-boolean switches", () => {
+    expect(parseWorkerConfig({ ...REQUIRED, REQUIRE_DPOP: "true", DPOP_ALGORITHMS: "ES256, EdDSA", DPOP_PROOF_MAX_AGE: "30", DPOP_NONCE: "true" })).toMatchObject({
+      requireDpop: true,
+      dpopAlgorithms: ["ES256", "EdDSA"],
+      dpopProofMaxAgeSeconds: 30,
+      dpopNonce: true,
+    });
+    expect(configError({ DPOP_ALGORITHMS: "HS256" }).message).toContain('"HS256" is not one of ES256, ES384, PS256, RS256, EdDSA (asymmetric only)');
+    expect(configError({ DPOP_ALGORITHMS: "none" }).variable).toBe("DPOP_ALGORITHMS");
+    expect(configError({ REQUIRE_DPOP: "yes" }).message).toBe('REQUIRE_DPOP must be true or false, got "yes"');
+    expect(configError({ DPOP_NONCE: "1" }).variable).toBe("DPOP_NONCE");
+    expect(configError({ DPOP_PROOF_MAX_AGE: "601" }).message).toContain("DPOP_PROOF_MAX_AGE must be a whole number of seconds from 1 to 600");
   });
 
   it("accepts only bare origins in ALLOWED_ORIGINS", () => {

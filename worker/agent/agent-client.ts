@@ -1,3 +1,4 @@
+import type { ProofUse, ProofVerdict } from "../auth/dpop/replay-guard.ts";
 import { RateLimitedError } from "../auth/errors.ts";
 import { principalKey, type Principal } from "../auth/principal.ts";
 import type { Env } from "../env.ts";
@@ -45,6 +46,11 @@ export class AgentClient {
 
   async writeData(key: string, value: string): Promise<WriteOutcome> {
     return unwrap(await this.#agent().writeData(this.#owner, this.#limitPerMinute, key, value));
+  }
+
+  /** The user's shared DPoP proof ledger (`DpopReplayGuard`'s cross-isolate half). */
+  async recordDpopProof(use: ProofUse): Promise<ProofVerdict> {
+    return await this.#agent().recordDpopProof(this.#owner, use);
   }
 
   #agent(): DurableObjectStub<AuthgentMCPAgent> {

@@ -1,5 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
+import type { ProofUse, ProofVerdict } from "../auth/dpop/replay-guard.ts";
 import type { Env } from "../env.ts";
+import { DpopProofLedger } from "./dpop-ledger.ts";
 import {
   MAX_KEY_LENGTH,
   MAX_KEYS_PER_USER,
@@ -31,12 +33,24 @@ type DataRow = { key: string; value: string; updated_at: number };
  */
 export class AuthgentMCPAgent extends DurableObject<Env> {
   readonly #sql: SqlStorage;
+  readonly #dpop: DpopProofLedger;
   #owner: string | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     applySchema(this.#sql);
+    this.#dpop = new DpopProofLedger(this.#sql);
+  }
+
+  /**
+   * Records one DPoP proof of this user's token (RFC 9449 §11.1 replay
+   * check across isolates; `dpop-ledger.ts`). Not counted against the exact
+   * limit: it runs on every DPoP request, which the edge limiter meters.
+   */
+  recordDpopProof(owner: string, use: ProofUse): ProofVerdict {
+    this.#assertOwner(owner);
+    return this.#dpop.record(use, Date.now() / 1000);
   }
 
   /** Starts a session (MCP `initialize`). Counts against the exact limit. */

@@ -16,6 +16,9 @@ export const SCHEMA: readonly string[] = [
    )`,
   `CREATE INDEX IF NOT EXISTS sessions_by_age ON sessions (created_at)`,
   `CREATE TABLE IF NOT EXISTS rate_window (id INTEGER PRIMARY KEY CHECK (id = 1), start INTEGER NOT NULL, count INTEGER NOT NULL)`,
+  // DPoP proofs seen within their window (dpop-ledger.ts): "<jkt> <jti>" → iat + window, seconds.
+  `CREATE TABLE IF NOT EXISTS dpop_proofs (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID`,
+  `CREATE INDEX IF NOT EXISTS dpop_proofs_by_expiry ON dpop_proofs (expires_at)`,
 ];
 
 export function applySchema(sql: SqlStorage): void {

@@ -30,6 +30,7 @@ export function principalFromClaims(payload: JWTPayload, options: VerifyOptions,
     throw new InvalidTokenError("ERR_TOKEN_CLAIM_INVALID", "sub must be a non-empty string", { claim: "sub" });
   }
   const scope = optionalString(payload, "scope") ?? "";
+  const dpopJkt = confirmationJkt(payload);
   return {
     issuer: options.issuer,
     subject,
@@ -39,7 +40,24 @@ export function principalFromClaims(payload: JWTPayload, options: VerifyOptions,
     expiresAt: exp,
     email: informational(payload, "email"),
     name: informational(payload, "name"),
+    ...(dpopJkt === undefined ? {} : { dpopJkt }),
   };
+}
+
+/**
+ * RFC 7800 §3.1 `cnf`, the token's proof-of-possession key. Only RFC 9449
+ * §6.1 `jkt` can be checked here; a token bound any other way (e.g. RFC 8705
+ * `x5t#S256`) is refused rather than accepted as a bearer token, which would
+ * undo its binding.
+ */
+function confirmationJkt(payload: JWTPayload): string | undefined {
+  const cnf = payload["cnf"];
+  if (cnf === undefined) return undefined;
+  const jkt = typeof cnf === "object" && cnf !== null && !Array.isArray(cnf) ? (cnf as Record<string, unknown>)["jkt"] : undefined;
+  if (typeof jkt !== "string" || jkt === "") {
+    throw new InvalidTokenError("ERR_TOKEN_CLAIM_INVALID", "cnf must carry a jkt thumbprint (RFC 9449 §6.1)", { claim: "cnf" });
+  }
+  return jkt;
 }
 
 /**

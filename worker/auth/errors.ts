@@ -12,18 +12,76 @@ export class TokenMissingError extends AuthgentError {
 
 export type { InvalidTokenCode };
 
+/** The HTTP authentication schemes `/mcp` understands (RFC 6750, RFC 9449 §7.1). */
+export type AuthScheme = "Bearer" | "DPoP";
+
 /** RFC 6750 §3.1 `invalid_token`. `message` is internal; the wire gets a generic description. */
 export class InvalidTokenError extends AuthgentError {
   constructor(
     readonly code: InvalidTokenCode,
     message: string,
-    options?: { cause?: unknown; claim?: string },
+    options?: { cause?: unknown; claim?: string; scheme?: AuthScheme },
   ) {
     super(message, options);
     this.claim = options?.claim;
+    this.scheme = options?.scheme ?? "Bearer";
   }
   /** The JWT claim or header parameter at fault, when there is one. */
   readonly claim: string | undefined;
+  /** The scheme whose challenge carries the error (RFC 9449 §7.1). @default "Bearer" */
+  readonly scheme: AuthScheme;
+}
+
+/**
+ * The same failure, reported under `scheme`: token checks do not know which
+ * scheme carried the token, `authenticate` does.
+ */
+export function underScheme(error: InvalidTokenError, scheme: AuthScheme): InvalidTokenError {
+  if (error.scheme === scheme) return error;
+  return new InvalidTokenError(error.code, error.message, { cause: error.cause, claim: error.claim, scheme });
+}
+
+/**
+ * The RFC 9449 §4.3 check a DPoP proof failed. Stable, so tests and logs can
+ * name it; the client sees a generic description per check.
+ */
+export type DpopProofCheck =
+  | "missing"
+  | "multiple"
+  | "malformed"
+  | "typ"
+  | "alg"
+  | "jwk"
+  | "signature"
+  | "claims"
+  | "htm"
+  | "htu"
+  | "iat"
+  | "ath"
+  | "jti"
+  | "replayed";
+
+/** RFC 9449 §7.1 `invalid_dpop_proof`. `message` is internal and never holds proof content. */
+export class InvalidDpopProofError extends AuthgentError {
+  readonly code = "ERR_DPOP_PROOF_INVALID";
+  constructor(
+    readonly check: DpopProofCheck,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** RFC 9449 §9: the proof lacks the current server nonce; the client retries with `nonce`. */
+export class DpopNonceRequiredError extends AuthgentError {
+  readonly code = "ERR_DPOP_NONCE_REQUIRED";
+  constructor(
+    /** The nonce to send back in `DPoP-Nonce`. */
+    readonly nonce: string,
+  ) {
+    super("DPoP proof lacks the current server nonce");
+  }
 }
 
 /** No usable verification key and the issuer cannot be reached: fail closed. */

@@ -12,6 +12,12 @@ export interface Principal {
   readonly scopes: ReadonlySet<string>;
   /** `exp`, seconds since the epoch. */
   readonly expiresAt: number;
+  /**
+   * RFC 9449 §6.1 `cnf.jkt`: the token is bound to the DPoP key with this
+   * RFC 7638 thumbprint and is usable only with a proof signed by it. Absent
+   * for an unbound (plain bearer) token.
+   */
+  readonly dpopJkt?: string;
   readonly email: string | undefined;
   readonly name: string | undefined;
 }

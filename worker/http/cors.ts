@@ -9,13 +9,17 @@ import type { WorkerConfig } from "../config.ts";
 import { OriginForbiddenError } from "./errors.ts";
 
 /**
- * Request headers a browser client may send to `/mcp` (MCP Streamable HTTP).
- * `Accept` needs no listing (CORS-safelisted, Fetch §2.2.2); `Last-Event-ID`
- * only resumes the GET event stream, which this server does not offer.
+ * Request headers a browser client may send to `/mcp` (MCP Streamable HTTP,
+ * plus the RFC 9449 §4.1 `DPoP` proof). `Accept` needs no listing
+ * (CORS-safelisted, Fetch §2.2.2); `Last-Event-ID` only resumes the GET event
+ * stream, which this server does not offer.
  */
-export const CORS_ALLOW_HEADERS = "authorization, content-type, mcp-protocol-version, mcp-session-id";
-/** Response headers a browser client must read: the auth challenge and the session id. */
-export const CORS_EXPOSE_HEADERS = "www-authenticate, mcp-session-id";
+export const CORS_ALLOW_HEADERS = "authorization, content-type, dpop, mcp-protocol-version, mcp-session-id";
+/**
+ * Response headers a browser client must read: the auth challenge, the
+ * RFC 9449 §9 `DPoP-Nonce` and the session id.
+ */
+export const CORS_EXPOSE_HEADERS = "www-authenticate, dpop-nonce, mcp-session-id";
 /** How long browsers may cache a preflight, seconds (Chromium caps at 7200). */
 export const CORS_MAX_AGE_SECONDS = 7200;
 

@@ -1,11 +1,14 @@
 import type { WorkerConfig } from "../config.ts";
 import { AuthgentError } from "../errors.ts";
 import {
+  DpopNonceRequiredError,
   InsufficientScopeError,
+  InvalidDpopProofError,
   InvalidTokenError,
   JwksUnavailableError,
   RateLimitedError,
 } from "../auth/errors.ts";
+import { authChallenge } from "./auth-challenge.ts";
 import { InvalidMessageError } from "../mcp/errors.ts";
 import { MethodNotAllowedError } from "./errors.ts";
 
@@ -27,19 +30,18 @@ export function errorResponse(error: unknown, config: WorkerConfig | null): Resp
     console.error("unexpected error", error);
     return jsonError(500, "server_error", "Internal error.");
   }
-  const metadata = config ? `resource_metadata="${config.resourceMetadataUrl}"` : undefined;
   switch (error.code) {
     case "ERR_CONFIG":
       console.error(`configuration error: ${error.message}`);
       return jsonError(503, "server_misconfigured", error.message, { "retry-after": "60" });
     case "ERR_AUTH_REQUEST_INVALID":
       return jsonError(400, "invalid_request", error.message, {
-        "www-authenticate": challenge(['error="invalid_request"', metadata]),
+        "www-authenticate": authChallenge(config, { scheme: "Bearer", params: ['error="invalid_request"'] }),
       });
     case "ERR_TOKEN_MISSING":
       // RFC 6750 §3.1: no error code when the request carried no credentials.
       return jsonError(401, "unauthorized", "Authorization required.", {
-        "www-authenticate": challenge([metadata]),
+        "www-authenticate": authChallenge(config),
       });
     case "ERR_TOKEN_MALFORMED":
     case "ERR_TOKEN_TOO_LARGE":
@@ -48,12 +50,30 @@ export function errorResponse(error: unknown, config: WorkerConfig | null): Resp
     case "ERR_TOKEN_KEY_UNKNOWN":
     case "ERR_TOKEN_EXPIRED":
     case "ERR_TOKEN_NOT_YET_VALID":
-    case "ERR_TOKEN_CLAIM_INVALID": {
-      const description = publicTokenDescription(error as InvalidTokenError);
+    case "ERR_TOKEN_CLAIM_INVALID":
+    case "ERR_TOKEN_BINDING": {
+      const invalid = error as InvalidTokenError;
+      const description = publicTokenDescription(invalid);
       return jsonError(401, "invalid_token", description, {
-        "www-authenticate": challenge(['error="invalid_token"', `error_description="${description}"`, metadata]),
+        "www-authenticate": authChallenge(config, { scheme: invalid.scheme, params: ['error="invalid_token"', `error_description="${description}"`] }),
       });
     }
+    case "ERR_DPOP_PROOF_INVALID": {
+      // RFC 9449 §7.1: the proof, not the token, is at fault.
+      const description = publicProofDescription(error as InvalidDpopProofError);
+      return jsonError(401, "invalid_dpop_proof", description, {
+        "www-authenticate": authChallenge(config, { scheme: "DPoP", params: ['error="invalid_dpop_proof"', `error_description="${description}"`] }),
+      });
+    }
+    case "ERR_DPOP_NONCE_REQUIRED":
+      // RFC 9449 §9: the 401 carries the nonce to put in the next proof.
+      return jsonError(401, "use_dpop_nonce", "Resource server requires nonce in DPoP proof", {
+        "www-authenticate": authChallenge(config, {
+          scheme: "DPoP",
+          params: ['error="use_dpop_nonce"', 'error_description="Resource server requires nonce in DPoP proof"'],
+        }),
+        "dpop-nonce": (error as DpopNonceRequiredError).nonce,
+      });
     case "ERR_JWKS_UNAVAILABLE":
       console.warn(`jwks unavailable: ${error.message}`);
       return jsonError(503, "temporarily_unavailable", "Token verification keys are unavailable; retry later.", {
@@ -62,7 +82,7 @@ export function errorResponse(error: unknown, config: WorkerConfig | null): Resp
     case "ERR_INSUFFICIENT_SCOPE": {
       const scope = (error as InsufficientScopeError).requiredScope;
       return jsonError(403, "insufficient_scope", `This operation requires scope "${scope}".`, {
-        "www-authenticate": challenge(['error="insufficient_scope"', `scope="${scope}"`, metadata]),
+        "www-authenticate": authChallenge(config, { scheme: "any", params: ['error="insufficient_scope"', `scope="${scope}"`] }),
       });
     }
     case "ERR_RATE_LIMITED":
@@ -110,14 +130,35 @@ function publicTokenDescription(error: InvalidTokenError): string {
       return error.claim ? `The access token ${error.claim} claim is invalid` : "The access token claims are invalid";
     case "ERR_TOKEN_TOO_LARGE":
       return "The access token is too large";
+    case "ERR_TOKEN_BINDING":
+      if (error.claim === undefined) return "This resource requires a DPoP-bound access token";
+      return error.scheme === "DPoP" ? "The access token is not bound to the DPoP proof key" : "The access token requires a DPoP proof";
     default:
       return "The access token is invalid";
   }
 }
 
-function challenge(params: readonly (string | undefined)[]): string {
-  const present = params.filter((p): p is string => p !== undefined);
-  return present.length ? `Bearer ${present.join(", ")}` : "Bearer";
+/** Descriptions of RFC 9449 §4.3 failures: they name the check, never proof content. */
+function publicProofDescription(error: InvalidDpopProofError): string {
+  switch (error.check) {
+    case "missing":
+      return "The DPoP scheme requires one DPoP proof header";
+    case "multiple":
+      return "Send exactly one DPoP proof header";
+    case "replayed":
+      return "The DPoP proof was already used";
+    case "htm":
+    case "htu":
+    case "iat":
+    case "ath":
+    case "jti":
+    case "typ":
+    case "alg":
+    case "jwk":
+      return `The DPoP proof ${error.check} is invalid`;
+    default:
+      return "The DPoP proof is invalid";
+  }
 }
 
 function jsonError(status: number, error: string, description: string, headers: Record<string, string> = {}): Response {

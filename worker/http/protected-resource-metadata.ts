@@ -22,6 +22,10 @@ export interface ProtectedResourceMetadata {
   readonly scopes_supported: readonly string[];
   readonly bearer_methods_supported: readonly ["header"];
   readonly resource_name: string;
+  /** RFC 9728 §2 / RFC 9449 §5.1: algorithms accepted for DPoP proofs. */
+  readonly dpop_signing_alg_values_supported: readonly string[];
+  /** RFC 9728 §2: true when only DPoP-bound tokens are accepted. */
+  readonly dpop_bound_access_tokens_required: boolean;
 }
 
 export function protectedResourceMetadata(config: WorkerConfig, scopes: readonly string[]): ProtectedResourceMetadata {
@@ -33,6 +37,8 @@ export function protectedResourceMetadata(config: WorkerConfig, scopes: readonly
     // RFC 6750 §2.1 only: tokens in bodies or query strings are never read.
     bearer_methods_supported: ["header"],
     resource_name: config.resourceName,
+    dpop_signing_alg_values_supported: config.dpopAlgorithms,
+    dpop_bound_access_tokens_required: config.requireDpop,
   };
 }
 

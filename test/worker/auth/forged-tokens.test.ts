@@ -302,7 +302,9 @@ describe("requests without a usable credential", () => {
     const { error, response } = await reject(new Request(`${AUDIENCE}/mcp`, { method: "POST" }), config);
     expect(error.code).toBe("ERR_TOKEN_MISSING");
     expect(response.status).toBe(401);
-    expect(response.headers.get("www-authenticate")).toBe(`Bearer resource_metadata="${config.resourceMetadataUrl}"`);
+    expect(response.headers.get("www-authenticate")).toBe(
+      `Bearer resource_metadata="${config.resourceMetadataUrl}", DPoP algs="ES256", resource_metadata="${config.resourceMetadataUrl}"`,
+    );
   });
 
   it("ignores a token in the query string", async () => {

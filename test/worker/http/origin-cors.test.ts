@@ -57,10 +57,11 @@ describe("CORS on /mcp", () => {
     expect(response.headers.get("access-control-allow-origin")).toBe(TEST_AUDIENCE);
     // Exactly the request headers MCP Streamable HTTP clients send beyond the
     // CORS-safelisted ones (Accept is safelisted); nothing for the SSE stream
-    // this server does not offer (Last-Event-ID).
+    // this server does not offer (Last-Event-ID). DPoP clients send a proof
+    // (RFC 9449 §4.1) and must read DPoP-Nonce (§9).
     const allowHeaders = (response.headers.get("access-control-allow-headers") ?? "").split(",").map((h) => h.trim());
-    expect(allowHeaders.sort()).toEqual(["authorization", "content-type", "mcp-protocol-version", "mcp-session-id"]);
-    expect(response.headers.get("access-control-expose-headers")).toBe("www-authenticate, mcp-session-id");
+    expect(allowHeaders.sort()).toEqual(["authorization", "content-type", "dpop", "mcp-protocol-version", "mcp-session-id"]);
+    expect(response.headers.get("access-control-expose-headers")).toBe("www-authenticate, dpop-nonce, mcp-session-id");
     expect(response.headers.get("access-control-allow-methods")).toBe("POST, DELETE, OPTIONS");
     expect(response.headers.get("vary")).toBe("origin");
   });

@@ -20,6 +20,8 @@ describe("RFC 9728 protected resource metadata", () => {
         scopes_supported: ["mcp:read", "mcp:write"],
         bearer_methods_supported: ["header"],
         resource_name: "Authgent MCP server",
+        dpop_signing_alg_values_supported: ["ES256"],
+        dpop_bound_access_tokens_required: false,
       });
     });
 
@@ -44,7 +46,7 @@ describe("RFC 9728 protected resource metadata", () => {
     const vars = { MCP_AUDIENCE: "https://mcp.test.example/servers/crm/" };
     const challenge = await sendWithEnv(mcpRequest(rpc("ping")), vars);
     const advertised = "https://mcp.test.example/.well-known/oauth-protected-resource/servers/crm";
-    expect(challenge.headers.get("www-authenticate")).toBe(`Bearer resource_metadata="${advertised}"`);
+    expect(challenge.headers.get("www-authenticate")).toBe(`Bearer resource_metadata="${advertised}", DPoP algs="ES256", resource_metadata="${advertised}"`);
     const response = await sendWithEnv(new Request(advertised), vars);
     expect(response.status).toBe(200);
     // Canonical resource: no trailing slash.

@@ -9,7 +9,8 @@ describe("/mcp authentication challenges", () => {
     const response = await send(mcpRequest(rpc("tools/list")));
     expect(response.status).toBe(401);
     const challenge = response.headers.get("www-authenticate") ?? "";
-    expect(challenge).toBe(`Bearer resource_metadata="${METADATA}"`);
+    // RFC 9449 §7.2: Bearer first (what MCP clients parse), then DPoP with its algorithms.
+    expect(challenge).toBe(`Bearer resource_metadata="${METADATA}", DPoP algs="ES256", resource_metadata="${METADATA}"`);
     expect(challenge).not.toContain("error=");
     expect(response.headers.get("content-type")).toContain("application/json");
   });
@@ -33,7 +34,8 @@ describe("/mcp authentication challenges", () => {
     const response = await callTool(token, "write_data", { key: "k", value: "v" });
     expect(response.status).toBe(403);
     expect(response.headers.get("www-authenticate")).toBe(
-      `Bearer error="insufficient_scope", scope="mcp:write", resource_metadata="${METADATA}"`,
+      `Bearer error="insufficient_scope", scope="mcp:write", resource_metadata="${METADATA}", ` +
+        `DPoP error="insufficient_scope", scope="mcp:write", algs="ES256", resource_metadata="${METADATA}"`,
     );
   });
 

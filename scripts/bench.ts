@@ -173,6 +173,8 @@ async function authenticatedRun(issuer: LocalIssuer, latencyMs: number, args: Be
 
   const worker = await startLocalWorker({
     vars: { AUTHGENT_ISSUER: tenantIssuer, MCP_AUDIENCE: BENCH_AUDIENCE, RATE_LIMIT_PER_MINUTE: BENCH_RATE_LIMIT_PER_MINUTE },
+    // workerd's socket directly, as the echo baseline is served: the local HTTP front is not what is measured.
+    front: false,
   });
   try {
     const token = await issuer.mint(BENCH_AUDIENCE, { tenant: tenantId, claims: { sub: "bench-user", scope: SCOPES.read } });

@@ -25,6 +25,7 @@ export type AuthgentErrorCode =
   | "ERR_METHOD_NOT_ALLOWED"
   | "ERR_ORIGIN_FORBIDDEN"
   | "ERR_BODY_TOO_LARGE"
+  | "ERR_BODY_INCOMPLETE"
   | "ERR_UNSUPPORTED_MEDIA_TYPE"
   // MCP Streamable HTTP transport (worker/mcp/errors.ts)
   | "ERR_MCP_INVALID_MESSAGE"

@@ -9,6 +9,7 @@
 import { createServer } from "node:net";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { Readable } from "node:stream";
 import { Log, LogLevel, Miniflare, MiniflareCoreError } from "miniflare";
 import {
   COMPATIBILITY_DATE,
@@ -20,6 +21,7 @@ import {
   type WorkerVarName,
 } from "../../worker/bindings.ts";
 import { WORKER_BUNDLE } from "../../infra/worker-bundle.ts";
+import { startFrontDoor, type FrontDoor } from "./front-door.ts";
 
 /** Plain-text vars for the worker, keyed by the names declared in `WORKER_VARS`. */
 export type WorkerVars = Partial<Record<WorkerVarName, string>>;
@@ -49,6 +51,20 @@ export interface StartLocalWorkerOptions {
   readonly rateLimit?: number;
   /** Forward Miniflare's own log lines (not the worker's console, which is always shown). @default false */
   readonly verbose?: boolean;
+  /**
+   * Receives workerd's stdout and stderr, where the worker's `console` output
+   * goes, instead of them being printed (tests assert on the worker's logs).
+   * @default printed to this process's stdout and stderr
+   */
+  readonly handleRuntimeStdio?: (stdout: Readable, stderr: Readable) => void;
+  /**
+   * Put the HTTP/1.1 front (`front-door.ts`) before workerd, as Cloudflare's
+   * edge is before a deployed Worker: malformed framing gets 400, a client that
+   * leaves mid-request never reaches the Worker. `false` exposes workerd's
+   * socket directly (the benchmark, which measures the Worker, not the front).
+   * @default true
+   */
+  readonly front?: boolean;
 }
 
 export interface LocalWorker {
@@ -56,6 +72,8 @@ export interface LocalWorker {
   readonly url: string;
   /** The Miniflare instance, for direct access to bindings in tests. */
   readonly mf: Miniflare;
+  /** workerd's own socket (behind the front, if any). */
+  readonly workerdUrl: string;
   /** Stops workerd; calling it again is a no-op. Persisted storage (if any) stays on disk. */
   dispose(): Promise<void>;
 }
@@ -81,9 +99,11 @@ export async function startLocalWorker(options: StartLocalWorkerOptions): Promis
   if (port !== 0) await assertPortFree(host, port);
 
   const bundlePath = options.bundlePath ?? WORKER_BUNDLE;
+  const front = options.front ?? true;
   const mf = new Miniflare({
-    host,
-    port,
+    // Behind the front, workerd listens on a loopback port of its own.
+    host: front ? "127.0.0.1" : host,
+    port: front ? 0 : port,
     log: new Log(options.verbose ? LogLevel.INFO : LogLevel.WARN),
     // Named MAIN_MODULE under its own root, as in the uploaded script; a path
     // outside Miniflare's default root (the cwd) would not load at all.
@@ -101,6 +121,7 @@ export async function startLocalWorker(options: StartLocalWorkerOptions): Promis
     durableObjectsPersist: options.persistDir ?? false,
     // Offline: use the placeholder `request.cf` instead of fetching a real one.
     cf: false,
+    ...(options.handleRuntimeStdio ? { handleRuntimeStdio: options.handleRuntimeStdio } : {}),
   });
   let ready: URL;
   try {
@@ -112,11 +133,25 @@ export async function startLocalWorker(options: StartLocalWorkerOptions): Promis
     if (err instanceof MiniflareCoreError && err.code === "ERR_ADDRESS_IN_USE") throw new PortInUseError(host, port);
     throw err;
   }
+  let door: FrontDoor | undefined;
+  if (front) {
+    try {
+      door = await startFrontDoor({ upstream: ready, host, port });
+    } catch (err) {
+      await mf.dispose().catch(() => undefined);
+      if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") throw new PortInUseError(host, port);
+      throw err;
+    }
+  }
   let disposed: Promise<void> | undefined;
   return {
-    url: ready.origin,
+    url: door?.url ?? ready.origin,
+    workerdUrl: ready.origin,
     mf,
-    dispose: () => (disposed ??= mf.dispose()),
+    dispose: () => (disposed ??= (async () => {
+      await door?.close();
+      await mf.dispose();
+    })()),
   };
 }
 

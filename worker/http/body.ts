@@ -1,4 +1,4 @@
-import { BodyTooLargeError, UnsupportedMediaTypeError } from "./errors.ts";
+import { BodyIncompleteError, BodyTooLargeError, UnsupportedMediaTypeError } from "./errors.ts";
 
 /**
  * Largest accepted request body, bytes (1 MiB). MCP requests to this server
@@ -21,8 +21,16 @@ export async function readJsonBody(request: Request, limitBytes: number = MAX_BO
   if (request.body === null) return "";
   // With a declared length within the cap the runtime already enforces the
   // framing, so the cheap path is safe; otherwise count every chunk.
-  if (declared !== null) return await request.text();
-  return await readCapped(request.body, limitBytes);
+  try {
+    if (declared !== null) return await request.text();
+    return await readCapped(request.body, limitBytes);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) throw err;
+    // Reading a request body fails only when its stream breaks: in workerd the
+    // client disconnected mid-body ("Network connection lost"). No TypeError
+    // from our own code can reach here, so every such failure is the client's.
+    throw new BodyIncompleteError({ cause: err });
+  }
 }
 
 function isJsonMediaType(header: string | null): boolean {

@@ -103,6 +103,10 @@ export function errorResponse(error: unknown, config: WorkerConfig | null): Resp
       return jsonRpcError(403, TRANSPORT_ERROR, "Forbidden: Origin not allowed.");
     case "ERR_BODY_TOO_LARGE":
       return jsonRpcError(413, TRANSPORT_ERROR, `Payload Too Large: ${error.message}.`);
+    case "ERR_BODY_INCOMPLETE":
+      // A client that left is not an operator's problem: info, not error.
+      console.info(error.message);
+      return jsonRpcError(400, TRANSPORT_ERROR, "Bad Request: request body incomplete.");
     case "ERR_UNSUPPORTED_MEDIA_TYPE":
       return jsonRpcError(415, TRANSPORT_ERROR, "Unsupported Media Type: Content-Type must be application/json.");
     case "ERR_MCP_INVALID_MESSAGE": {

@@ -39,6 +39,18 @@ export class BodyTooLargeError extends AuthgentError {
   }
 }
 
+/**
+ * The request body ended before its declared framing said it would: the client
+ * disconnected or aborted mid-upload. A client error, not a server fault; the
+ * answer (400) usually has nobody left to read it.
+ */
+export class BodyIncompleteError extends AuthgentError {
+  readonly code = "ERR_BODY_INCOMPLETE";
+  constructor(options?: { cause?: unknown }) {
+    super("request body incomplete: the client disconnected before sending all of it", options);
+  }
+}
+
 /** RFC 9110 §15.5.16: MCP messages are JSON. */
 export class UnsupportedMediaTypeError extends AuthgentError {
   readonly code = "ERR_UNSUPPORTED_MEDIA_TYPE";

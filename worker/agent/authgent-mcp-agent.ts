@@ -9,7 +9,7 @@ import {
   MAX_VALUE_BYTES,
   SESSION_TTL_SECONDS,
 } from "./limits.ts";
-import { decide, type RateWindow } from "./rate-window.ts";
+import { decide, windowStart } from "./rate-window.ts";
 import type { DataEntry, Limited, SessionInit, SessionRecord, WriteOutcome } from "./rpc-types.ts";
 import { applySchema } from "./schema.ts";
 
@@ -141,21 +141,19 @@ export class AuthgentMCPAgent extends DurableObject<Env> {
   }
 
   /**
-   * Runs `action` if this user's exact per-minute budget allows it. The check
-   * and the action share one synchronous block, so they commit together and
-   * no other call interleaves (Durable Object input gate).
+   * Runs `action` if this user's exact budget (at most `limitPerMinute` calls
+   * in any 60 s) allows it. The check and the action share one synchronous
+   * block, so they commit together and no other call interleaves (Durable
+   * Object input gate). The log holds at most `limitPerMinute` rows.
    */
   #limited<T>(owner: string, limitPerMinute: number, action: () => T): Limited<T> {
     this.#assertOwner(owner);
-    const row = this.#sql.exec<{ start: number; count: number }>("SELECT start, count FROM rate_window WHERE id = 1").toArray()[0];
-    const current: RateWindow | undefined = row ? { start: row.start, count: row.count } : undefined;
-    const decision = decide(current, Date.now(), limitPerMinute);
+    const now = Date.now();
+    this.#sql.exec("DELETE FROM rate_log WHERE at <= ?", windowStart(now));
+    const admitted = this.#sql.exec<{ at: number }>("SELECT at FROM rate_log ORDER BY at").toArray().map((row) => row.at);
+    const decision = decide(admitted, now, limitPerMinute);
     if (!decision.allowed) return { limited: true, retryAfterSeconds: decision.retryAfterSeconds };
-    this.#sql.exec(
-      "INSERT INTO rate_window (id, start, count) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET start = excluded.start, count = excluded.count",
-      decision.next.start,
-      decision.next.count,
-    );
+    this.#sql.exec("INSERT INTO rate_log (at) VALUES (?)", now);
     return { limited: false, value: action() };
   }
 

@@ -1,28 +1,31 @@
 import { RATE_WINDOW_MS } from "./limits.ts";
 
-/** The persisted state of a fixed one-minute window. */
-export interface RateWindow {
-  /** Start of the window, milliseconds since the epoch (a multiple of RATE_WINDOW_MS). */
-  readonly start: number;
-  /** Requests admitted in this window. */
-  readonly count: number;
-}
-
-export type RateDecision =
-  | { readonly allowed: true; readonly next: RateWindow }
-  | { readonly allowed: false; readonly retryAfterSeconds: number };
+export type RateDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
 
 /**
- * Fixed-window counter: exact within a window (the Durable Object is the only
- * writer, so there is no race), at most `2 × limit` across a window boundary.
- * Rejected requests are not counted, so a client that waits `Retry-After`
- * gets through.
+ * Sliding-window log: a request at `now` is admitted when fewer than `limit`
+ * requests were admitted in the `RATE_WINDOW_MS` before it, i.e. in
+ * `(now − RATE_WINDOW_MS, now]`. So no span of one window ever holds more than
+ * `limit` admitted requests, wherever it starts (a fixed window let `2 × limit`
+ * through across its boundary). The Durable Object is the only writer, so the
+ * count is exact.
+ *
+ * Rejected requests are not logged, so waiting out `retryAfterSeconds` always
+ * works: it is the time until enough logged requests leave the window (whole
+ * seconds, rounded up, RFC 9110 §10.2.3).
+ *
+ * @param admitted timestamps (ms) of admitted requests still inside the window, oldest first
  */
-export function decide(current: RateWindow | undefined, now: number, limit: number): RateDecision {
-  const start = now - (now % RATE_WINDOW_MS);
-  const count = current && current.start === start ? current.count : 0;
-  if (count >= limit) {
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((start + RATE_WINDOW_MS - now) / 1000)) };
-  }
-  return { allowed: true, next: { start, count: count + 1 } };
+export function decide(admitted: readonly number[], now: number, limit: number): RateDecision {
+  const inWindow = admitted.filter((at) => at > now - RATE_WINDOW_MS);
+  if (inWindow.length < limit) return { allowed: true };
+  // One more than the excess must leave before a slot is free; with a limit
+  // that was lowered since they were admitted, that is more than the oldest.
+  const freesSlot = inWindow[inWindow.length - limit] ?? now;
+  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((freesSlot + RATE_WINDOW_MS - now) / 1000)) };
+}
+
+/** Oldest timestamp (exclusive) still inside the window at `now`: entries at or before it can be forgotten. */
+export function windowStart(now: number): number {
+  return now - RATE_WINDOW_MS;
 }

@@ -19,6 +19,11 @@ export const SCHEMA: readonly string[] = [
   // DPoP proofs seen within their window (dpop-ledger.ts): "<jkt> <jti>" → iat + window, seconds.
   `CREATE TABLE IF NOT EXISTS dpop_proofs (id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID`,
   `CREATE INDEX IF NOT EXISTS dpop_proofs_by_expiry ON dpop_proofs (expires_at)`,
+  // The exact rate limit is a sliding-window log (rate-window.ts): one row per admitted call in the last window.
+  `CREATE TABLE IF NOT EXISTS rate_log (at INTEGER NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS rate_log_by_time ON rate_log (at)`,
+  // Replaced by rate_log: the fixed window's single counter row.
+  `DROP TABLE IF EXISTS rate_window`,
 ];
 
 export function applySchema(sql: SqlStorage): void {

@@ -9,10 +9,25 @@ import { RateLimitedError } from "../auth/errors.ts";
  * Deployments without the binding skip this step.
  *
  * @param key the user's principalKey (never client-chosen)
+ * @param now current time, ms since the epoch (injected for tests)
  */
-export async function edgeRateLimit(limiter: RateLimit | undefined, key: string): Promise<void> {
+export async function edgeRateLimit(limiter: RateLimit | undefined, key: string, now: number = Date.now()): Promise<void> {
   if (!limiter) return;
   const { success } = await limiter.limit({ key });
-  // The binding does not say when its window ends; its period bounds the wait.
-  if (!success) throw new RateLimitedError(RATE_LIMITER.periodSeconds);
+  if (!success) throw new RateLimitedError(secondsToPeriodEnd(now, RATE_LIMITER.periodSeconds));
+}
+
+/**
+ * When the binding's count for a key starts over. The binding answers only
+ * `success`; it counts in fixed windows of `period` seconds aligned to the
+ * epoch (Miniflare's implementation: `Math.floor(Date.now() / (period × 1000))`,
+ * src/workers/ratelimit/ratelimit.worker.ts, the one `npm start` and the tests
+ * run), so a caller refused now gets through once the current window ends:
+ * `Retry-After` is that time, whole seconds rounded up (RFC 9110 §10.2.3),
+ * never more than the period. Cloudflare does not document its production
+ * alignment; there the same value is an estimate bounded by the period.
+ */
+export function secondsToPeriodEnd(now: number, periodSeconds: number): number {
+  const periodMs = periodSeconds * 1000;
+  return Math.max(1, Math.ceil((periodMs - (now % periodMs)) / 1000));
 }

@@ -143,15 +143,19 @@ describe("data limits", () => {
 describe("exact per-user rate limit", () => {
   withPinnedClock();
 
-  it("admits RATE_LIMIT_PER_MINUTE state-touching calls per minute, then throws RateLimitedError with Retry-After", async () => {
+  it("admits RATE_LIMIT_PER_MINUTE state-touching calls in any 60 s, then throws RateLimitedError with an honest Retry-After", async () => {
     const client = new AgentClient(env, principal(unique()), 3);
     await client.writeData("a", "1");
     await client.readData();
     await client.createSession(INIT);
     const error = await client.readData().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitedError);
-    expect((error as RateLimitedError).retryAfterSeconds).toBe(50);
+    // All three were admitted at 00:00:10, so the first slot frees at 00:01:10.
+    expect((error as RateLimitedError).retryAfterSeconds).toBe(60);
+    // A new minute is not a new budget (a fixed window would have admitted this).
     vi.setSystemTime(new Date("2030-01-01T00:01:00Z"));
+    await expect(client.readData()).rejects.toBeInstanceOf(RateLimitedError);
+    vi.setSystemTime(new Date("2030-01-01T00:01:10Z"));
     expect(await client.readData()).toHaveLength(1);
   });
 

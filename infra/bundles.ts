@@ -5,14 +5,15 @@
 import { relative, resolve } from "node:path";
 import { MAIN_MODULE } from "../worker/bindings.ts";
 import type { ServerConfig } from "./config.ts";
+import { providerPath } from "./program-dir.ts";
 import { bundleWorker, REPO_ROOT, WORKER_BUNDLE, WORKER_ENTRY, type WorkerBundle } from "./worker-bundle.ts";
 
 /** What a `WorkersScript` needs from a bundle. */
 export interface DeployBundle {
   /**
-   * Path of the bundle relative to the repository root (Pulumi runs the
-   * program and the provider from there). Relative so that CI and laptops
-   * produce identical inputs: an absolute path would show up as a diff.
+   * Path of the bundle relative to the directory the Cloudflare provider runs
+   * in (`infra/` under `pulumi up`, see `program-dir.ts`), which is where it
+   * opens the file. Relative so that CI and laptops produce identical inputs.
    */
   readonly contentFile: string;
   /** Hex SHA-256 of the bundle; changes exactly when the code changes. */
@@ -21,8 +22,11 @@ export interface DeployBundle {
 
 export type BundleBuilder = (options: { entry: string; outfile: string }) => Promise<WorkerBundle>;
 
-/** Builds each distinct `source` once. Keys of the result are the servers' `source` values. */
-export async function buildBundles(servers: readonly ServerConfig[], build: BundleBuilder = bundleWorker): Promise<ReadonlyMap<string, DeployBundle>> {
+/**
+ * Builds each distinct `source` once. Keys of the result are the servers'
+ * `source` values; `providerDir` is the provider's working directory.
+ */
+export async function buildBundles(servers: readonly ServerConfig[], providerDir: string, build: BundleBuilder = bundleWorker): Promise<ReadonlyMap<string, DeployBundle>> {
   const sources = [...new Set(servers.map((s) => s.source))].sort();
   const out = new Map<string, DeployBundle>();
   for (const source of sources) {
@@ -35,7 +39,7 @@ export async function buildBundles(servers: readonly ServerConfig[], build: Bund
       const users = servers.filter((s) => s.source === source).map((s) => s.name);
       throw new Error(`building worker source ${source} (used by ${users.join(", ")}) failed: ${(err as Error).message}`, { cause: err });
     }
-    out.set(source, { contentFile: relative(REPO_ROOT, bundle.path).split("\\").join("/"), sha256: bundle.sha256 });
+    out.set(source, { contentFile: providerPath(bundle.path, providerDir), sha256: bundle.sha256 });
   }
   return out;
 }

@@ -14,6 +14,27 @@ export const CLOUDFLARE_API_BASE_URL = "https://api.cloudflare.com/client/v4";
 /** Error codes Cloudflare returns when the script (service) does not exist. */
 const NOT_FOUND_CODES = new Set([10007, 10090, 10092]);
 
+/** Provider config as the program can read it (`cloudflare:apiToken`, `cloudflare:baseUrl`). */
+export interface CloudflareProviderConfig {
+  readonly apiToken?: string | undefined;
+  readonly baseUrl?: string | undefined;
+}
+
+/**
+ * The token and API root the Cloudflare provider itself will use, so the
+ * program's reads hit the same API its writes do. Same precedence as the
+ * provider's Configure (terraform-provider-cloudflare `internal/provider.go`):
+ * the provider config value, else `CLOUDFLARE_API_TOKEN` /
+ * `CLOUDFLARE_BASE_URL` from the environment (the engine starts the provider
+ * and the program with the same environment), else the production API.
+ * `undefined` when there is no token.
+ */
+export function providerEndpoint(config: CloudflareProviderConfig, env: Readonly<Record<string, string | undefined>>): { apiToken: string; baseUrl: string } | undefined {
+  const apiToken = config.apiToken ?? env["CLOUDFLARE_API_TOKEN"];
+  if (!apiToken) return undefined;
+  return { apiToken, baseUrl: config.baseUrl ?? env["CLOUDFLARE_BASE_URL"] ?? CLOUDFLARE_API_BASE_URL };
+}
+
 export interface CloudflareApiOptions {
   /** API token with "Workers Scripts: Read" (deploys need Edit). */
   readonly apiToken: string;

@@ -3,7 +3,7 @@
  * `pulumi up --stack <name>`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CLOUDFLARE_API_BASE_URL, CloudflareApiError, createCloudflareApi, type MigrationTagReader } from "./cloudflare-api.ts";
+import { CloudflareApiError, createCloudflareApi, providerEndpoint, type MigrationTagReader } from "./cloudflare-api.ts";
 import { StackConfigError } from "./config.ts";
 import { loadPulumiConfig } from "./config-source.ts";
 import { MigrationLedgerError } from "./migrations.ts";
@@ -11,7 +11,8 @@ import { deployStack, type StackOutputs } from "./program.ts";
 
 export default async function main(): Promise<StackOutputs> {
   try {
-    return await deployStack(loadPulumiConfig(), { migrationTags: migrationTagReader() });
+    // The engine runs the providers in this process's working directory (program-dir.ts).
+    return await deployStack(loadPulumiConfig(), { migrationTags: migrationTagReader(), providerDir: process.cwd() });
   } catch (err) {
     // Known, actionable failures print as one message without a stack trace.
     if (err instanceof StackConfigError || err instanceof MigrationLedgerError || err instanceof CloudflareApiError) throw runError(err.message);
@@ -33,16 +34,16 @@ function runError(message: string): pulumi.RunError {
 /**
  * The same credentials and endpoint the Cloudflare provider uses:
  * `cloudflare:apiToken` (secret config) or CLOUDFLARE_API_TOKEN, and
- * `cloudflare:baseUrl` when set.
+ * `cloudflare:baseUrl` or CLOUDFLARE_BASE_URL (`providerEndpoint`).
  */
 function migrationTagReader(): MigrationTagReader {
   const cloudflareConfig = new pulumi.Config("cloudflare");
-  const apiToken = cloudflareConfig.get("apiToken") ?? process.env["CLOUDFLARE_API_TOKEN"];
-  if (!apiToken) {
+  const endpoint = providerEndpoint({ apiToken: cloudflareConfig.get("apiToken"), baseUrl: cloudflareConfig.get("baseUrl") }, process.env);
+  if (!endpoint) {
     throw runError(
       "No Cloudflare API token: set CLOUDFLARE_API_TOKEN or run `pulumi config set --secret cloudflare:apiToken <token>` " +
         "(the program reads each script's Durable Object migration tag before deploying it).",
     );
   }
-  return createCloudflareApi({ apiToken, baseUrl: cloudflareConfig.get("baseUrl") ?? CLOUDFLARE_API_BASE_URL });
+  return createCloudflareApi(endpoint);
 }

@@ -9,6 +9,7 @@ import type { MigrationTagReader } from "./cloudflare-api.ts";
 import type { FleetConfig } from "./config.ts";
 import { McpFleet, type McpFleetArgs } from "./components/mcp-fleet.ts";
 import { planMigrations, type MigrationLedger } from "./migrations.ts";
+import { programDirectory } from "./program-dir.ts";
 
 /** Logical name of the fleet component (parent of every server). */
 export const FLEET_NAME = "mcp-fleet";
@@ -20,6 +21,13 @@ export interface DeployStackOptions {
   readonly ledger?: MigrationLedger;
   /** @default bundleWorker (esbuild) */
   readonly build?: BundleBuilder;
+  /**
+   * Working directory of the provider plugins, which resolve `contentFile`
+   * from it: `process.cwd()` under `pulumi up` (the engine runs the program
+   * and the providers in the same directory).
+   * @default programDirectory() — where Pulumi.yaml's `main` puts them
+   */
+  readonly providerDir?: string;
   /** Escape hatch applied to every server's script args. @default identity */
   readonly transformScript?: McpFleetArgs["transformScript"];
 }
@@ -30,7 +38,7 @@ export type StackOutputs = { readonly servers: McpFleet["servers"]; readonly aut
 export async function deployStack(config: FleetConfig, options: DeployStackOptions): Promise<StackOutputs> {
   const names = config.servers.map((s) => s.name);
   const migrations = await planMigrations(config.accountId, names, options.migrationTags, options.ledger);
-  const bundles = await buildBundles(config.servers, options.build);
+  const bundles = await buildBundles(config.servers, options.providerDir ?? programDirectory(), options.build);
   const fleet = new McpFleet(FLEET_NAME, {
     config,
     bundles,

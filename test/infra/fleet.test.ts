@@ -81,8 +81,8 @@ describe("a 25-server fleet", () => {
     expect(upload("mcp-00")).toEqual(upload("mcp-02"));
     expect(upload("mcp-01")).toEqual(upload("mcp-03"));
     expect(upload("mcp-01").contentSha256).not.toBe(upload("mcp-00").contentSha256);
-    expect(upload("mcp-00").contentFile).toBe("dist/worker/index.js");
-    expect(upload("mcp-01").contentFile).toBe("dist/workers/test-infra-support-second-worker-source/index.js");
+    expect(upload("mcp-00").contentFile).toBe("../dist/worker/index.js"); // relative to infra/, where the provider runs
+    expect(upload("mcp-01").contentFile).toBe("../dist/workers/test-infra-support-second-worker-source/index.js");
   });
 
   it("bundles byte for byte the same on every build, so the hash moves only when the code does", async () => {

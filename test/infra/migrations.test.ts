@@ -98,7 +98,7 @@ describe("deploying against the fake Cloudflare API", () => {
         accountId: ACCOUNT,
         scriptName: first?.name,
         mainModule: "index.js",
-        contentFile: "dist/worker/index.js",
+        contentFile: "../dist/worker/index.js",
         bindings: [],
         migrations: pendingMigrations(DURABLE_OBJECT_MIGRATIONS, undefined, SCRIPT),
       }),

@@ -4,7 +4,11 @@
  * for each stack file — so a wrong `main`, module system or TypeScript
  * setting fails here instead of at a user's first `pulumi up`.
  */
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../infra/worker-bundle.ts";
 import { renderStack } from "../../scripts/lib/offline-plan.ts";
 import { committedStackOptions, withCommittedSigningKey } from "./authgent/stack-files.ts";
 import { targetsFromOutputs } from "../../scripts/lib/verify-stack.ts";
@@ -22,7 +26,7 @@ describe("Pulumi.yaml", () => {
 describe("why Pulumi.yaml loads TypeScript with tsx", () => {
   it("cannot load this ESM program through Pulumi's default ts-node path", async () => {
     // No options = typescript: true: vendored ts-node 7 (CommonJS only), no ts-node/esm in the project.
-    const result = await runLikePulumi("staging", await stackConfigEnv("staging", cloudflareEnv()), {});
+    const result = await runLikePulumi("staging", await stackConfigEnv("staging", cloudflareEnv()), { runtimeOptions: {} });
     expect(result.exitCode).not.toBe(0);
     expect(result.stderr).toContain('Unknown file extension ".ts"');
     expect(result.resources.filter((r) => r.type.startsWith("cloudflare:"))).toEqual([]);
@@ -38,6 +42,19 @@ describe.each(["staging", "production"])("pulumi up --stack %s, as the language 
   let result: RunnerResult;
   beforeAll(async () => {
     result = await runLikePulumi(stack, await withCommittedSigningKey(await stackConfigEnv(stack, cloudflareEnv())));
+  });
+
+  it("runs where the engine runs the program and its providers: infra/, from Pulumi.yaml's main", () => {
+    expect(result.cwd).toBe(resolve(REPO_ROOT, "infra"));
+  });
+
+  it("hands the Cloudflare provider a contentFile it can open from its working directory, with the declared SHA-256", async () => {
+    const scripts = result.resources.filter((r) => r.type === "cloudflare:index/workersScript:WorkersScript");
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const script of scripts) {
+      const code = await readFile(resolve(result.cwd, String(script.inputs["contentFile"])));
+      expect(createHash("sha256").update(code).digest("hex")).toBe(script.inputs["contentSha256"]);
+    }
   });
 
   it("loads the program and declares the same resources as the offline plan, under the Stack", async () => {
@@ -68,6 +85,22 @@ describe.each(["staging", "production"])("pulumi up --stack %s, as the language 
     expect(targets.map((t) => ({ mcpUrl: t.mcpUrl.href, expectedResource: t.expectedResource, expectedIssuer: t.expectedIssuer }))).toEqual([
       { mcpUrl: `${SEED[stack]?.audience}/mcp`, expectedResource: SEED[stack]?.audience, expectedIssuer: SEED[stack]?.issuer },
     ]);
+  });
+});
+
+describe("the Cloudflare endpoint, as the provider picks it", () => {
+  it("reads migration tags from CLOUDFLARE_BASE_URL when cloudflare:baseUrl is not set, like the provider's writes", async () => {
+    const { config, secretKeys } = cloudflareEnv();
+    const before = cloudflareEnv.api().requests.length;
+    const env = await stackConfigEnv("staging", {
+      config: { "cloudflare:apiToken": config["cloudflare:apiToken"] ?? "" },
+      secretKeys,
+      env: { CLOUDFLARE_BASE_URL: cloudflareEnv.api().url },
+    });
+    const result = await runLikePulumi("staging", env, { dryRun: true });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const reads = cloudflareEnv.api().requests.slice(before).filter((r) => r.method === "GET" && r.path.includes("/workers/services/"));
+    expect(reads.map((r) => r.path)).toEqual(["/client/v4/accounts/0123456789abcdef0123456789abcdef/workers/services/my-mcp-server-staging"]);
   });
 });
 

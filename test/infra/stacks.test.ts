@@ -50,7 +50,7 @@ describe.each(SEED_ENVS)("stack $stack", (seed) => {
       accountId: PLACEHOLDER_ID,
       scriptName: seed.script,
       mainModule: "index.js",
-      contentFile: "dist/worker/index.js",
+      contentFile: "../dist/worker/index.js",
       contentSha256: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown as string,
       compatibilityDate: COMPATIBILITY_DATE,
       compatibilityFlags: [],

@@ -1,15 +1,26 @@
 /**
- * What the Pulumi CLI's Node.js language host does before starting a
- * program, reproduced from `Pulumi.yaml` and a stack file: the node command
- * line (runtime `nodeargs`), the TypeScript switch (`typescript` →
- * PULUMI_NODEJS_TYPESCRIPT), the tsconfig override (`tsconfig` →
- * PULUMI_NODEJS_TSCONFIG_PATH) and the config environment (every value a
- * string, structured values as JSON, `secure:` keys listed as secret).
+ * What the Pulumi CLI does before a Node.js program runs, reproduced from
+ * `Pulumi.yaml` and a stack file, each step after the engine source
+ * (GitHub pulumi/pulumi):
+ *
+ * - working directory: `pkg/engine/project.go` `getPwdMain` turns
+ *   `main: infra/` into pwd = infra/; the language host and every provider
+ *   plugin start there (`pkg/resource/plugin/plugin.go`, `cmd.Dir = pwd`;
+ *   `pkg/host/host.go` and `pkg/resource/plugin/provider_plugin.go` pass
+ *   `ctx.Pwd`), and the node process inherits it;
+ * - command line: `sdk/nodejs/cmd/pulumi-language-nodejs/main.go`
+ *   `execRuntime` runs `node <nodeargs> @pulumi/pulumi/cmd/run` with
+ *   `constructArguments`' flags (--monitor, --project, --root-directory,
+ *   --stack, --pwd, [--dry-run], --parallel, then the entry point ".");
+ * - environment: the CLI's own, plus PULUMI_CONFIG (keys in the legacy
+ *   `<ns>:config:<name>` form, `constructConfig`), PULUMI_CONFIG_SECRET_KEYS
+ *   (`constructConfigSecretKeys`), PULUMI_NODEJS_TYPESCRIPT when the
+ *   `typescript` option is on and PULUMI_NODEJS_TSCONFIG_PATH for `tsconfig`.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { afterAll, beforeAll } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { REPO_ROOT } from "../../../infra/worker-bundle.ts";
@@ -34,8 +45,29 @@ export async function readProjectFile(): Promise<ProjectFile> {
 }
 
 export interface LanguageHostEnv {
+  /** Stack config by `<namespace>:<name>`, every value a string (structured values as JSON). */
   readonly config: Record<string, string>;
   readonly secretKeys: string[];
+  /** Environment of the `pulumi` CLI itself, which the language host and the providers inherit. @default none */
+  readonly env?: Record<string, string>;
+}
+
+/**
+ * The engine's `getPwdMain` (pkg/engine/project.go), written out here rather
+ * than imported from infra/ so the program cannot agree with itself: a
+ * directory `main` is the working directory and the entry point is ".".
+ */
+export async function engineWorkingDirectory(project: ProjectFile): Promise<{ pwd: string; entryPoint: string }> {
+  const main = resolve(REPO_ROOT, project.main);
+  const isDir = await stat(main).then((s) => s.isDirectory());
+  return isDir ? { pwd: main, entryPoint: "." } : { pwd: dirname(main), entryPoint: basename(main) };
+}
+
+/** Provider config for the fake Cloudflare API, and the fake itself (its request log). */
+export interface FakeCloudflareEnv {
+  (apiToken?: string): LanguageHostEnv;
+  /** The running fake, once `beforeAll` has started it. */
+  api(): FakeCloudflareApi;
 }
 
 /**
@@ -43,7 +75,7 @@ export interface LanguageHostEnv {
  * returns the provider config that points the program at it; pass another
  * token to see the program handle a rejected one.
  */
-export function useFakeCloudflareApi(token: string): (apiToken?: string) => LanguageHostEnv {
+export function useFakeCloudflareApi(token: string): FakeCloudflareEnv {
   let api: FakeCloudflareApi | undefined;
   beforeAll(async () => {
     api = await startFakeCloudflareApi({ apiToken: token });
@@ -51,10 +83,15 @@ export function useFakeCloudflareApi(token: string): (apiToken?: string) => Lang
   afterAll(async () => {
     await api?.close();
   });
-  return (apiToken = token) => {
+  const running = (): FakeCloudflareApi => {
     if (!api) throw new Error("useFakeCloudflareApi: the fake API starts in beforeAll; call this inside a test or hook");
-    return { config: { "cloudflare:apiToken": apiToken, "cloudflare:baseUrl": api.url }, secretKeys: ["cloudflare:apiToken"] };
+    return api;
   };
+  const env = (apiToken = token): LanguageHostEnv => ({
+    config: { "cloudflare:apiToken": apiToken, "cloudflare:baseUrl": running().url },
+    secretKeys: ["cloudflare:apiToken"],
+  });
+  return Object.assign(env, { api: running });
 }
 
 /** Stack file → PULUMI_CONFIG as the CLI builds it (secure values already "decrypted" to a placeholder). */
@@ -76,7 +113,7 @@ export async function stackConfigEnv(stack: string, extra: LanguageHostEnv = { c
     config[key] = typeof decrypted === "string" ? decrypted : typeof decrypted === "object" ? JSON.stringify(decrypted) : String(decrypted);
     if (secret) secretKeys.push(key);
   }
-  return { config: { ...config, ...extra.config }, secretKeys: [...secretKeys, ...extra.secretKeys] };
+  return { config: { ...config, ...extra.config }, secretKeys: [...secretKeys, ...extra.secretKeys], ...(extra.env ? { env: extra.env } : {}) };
 }
 
 export interface RunnerResult {
@@ -88,30 +125,50 @@ export interface RunnerResult {
   readonly typescriptLoader: string;
   /** The node command line used, for the record. */
   readonly nodeArgs: string[];
+  /** Working directory of the program and of the provider stand-ins (the engine's pwd). */
+  readonly cwd: string;
 }
 
-/** Runs the project's program through @pulumi/pulumi's runner with the Pulumi.yaml runtime options (or `runtimeOptions`), under mocks. */
-export async function runLikePulumi(stack: string, env: LanguageHostEnv, runtimeOptions?: Readonly<Record<string, unknown>>): Promise<RunnerResult> {
+export interface RunLikePulumiOptions {
+  /** Runtime options instead of Pulumi.yaml's. @default Pulumi.yaml `runtime.options` */
+  readonly runtimeOptions?: Readonly<Record<string, unknown>>;
+  /** `pulumi preview` (true) or `pulumi up` (false). @default false */
+  readonly dryRun?: boolean;
+}
+
+/** Runs the project's program through @pulumi/pulumi's runner as the engine and language host start it, under mocks. */
+export async function runLikePulumi(stack: string, env: LanguageHostEnv, options: RunLikePulumiOptions = {}): Promise<RunnerResult> {
   const project = await readProjectFile();
   if (project.runtime.name !== "nodejs") throw new Error(`runtime ${project.runtime.name} is not nodejs`);
-  const options = runtimeOptions ?? project.runtime.options;
-  const nodeArgs = typeof options["nodeargs"] === "string" ? options["nodeargs"].split(/\s+/).filter(Boolean) : [];
-  const typescript = options["typescript"] === undefined ? true : options["typescript"] === true || options["typescript"] === "true";
+  const runtime = options.runtimeOptions ?? project.runtime.options;
+  const nodeArgs = typeof runtime["nodeargs"] === "string" ? runtime["nodeargs"].split(/\s+/).filter(Boolean) : [];
+  const typescript = runtime["typescript"] === undefined ? true : runtime["typescript"] === true || runtime["typescript"] === "true";
+  const { pwd, entryPoint } = await engineWorkingDirectory(project);
   const dir = await mkdtemp(join(tmpdir(), "pulumi-runner-"));
   const out = join(dir, "result.json");
   try {
-    const childEnv: NodeJS.ProcessEnv = {
-      ...process.env,
-      PULUMI_CONFIG: JSON.stringify(env.config),
+    const childEnv: NodeJS.ProcessEnv = { ...process.env };
+    // vitest's own loader must not help the program load; the test decides the Cloudflare environment.
+    for (const key of Object.keys(childEnv)) if (key === "NODE_OPTIONS" || key.startsWith("CLOUDFLARE_") || key.startsWith("PULUMI_")) delete childEnv[key];
+    Object.assign(childEnv, env.env ?? {}, {
+      PULUMI_CONFIG: JSON.stringify(legacyConfigKeys(env.config)),
       PULUMI_CONFIG_SECRET_KEYS: JSON.stringify(env.secretKeys),
       ...(typescript ? { PULUMI_NODEJS_TYPESCRIPT: "true" } : {}),
-      ...(typeof options["tsconfig"] === "string" ? { PULUMI_NODEJS_TSCONFIG_PATH: options["tsconfig"] } : {}),
-    };
-    delete childEnv["NODE_OPTIONS"]; // vitest's own loader must not help the program load
-    if (!typescript) delete childEnv["PULUMI_NODEJS_TYPESCRIPT"];
-    const args = [...nodeArgs, HOST, "--project", project.name, "--stack", stack, "--out", out, project.main];
+      ...(typeof runtime["tsconfig"] === "string" ? { PULUMI_NODEJS_TSCONFIG_PATH: runtime["tsconfig"] } : {}),
+    });
+    const runArgs = [
+      "--monitor", "mock",
+      "--project", project.name,
+      "--root-directory", REPO_ROOT,
+      "--stack", stack,
+      "--pwd", pwd,
+      ...(options.dryRun ? ["--dry-run"] : []),
+      "--parallel", "16",
+      entryPoint,
+    ];
+    const args = [...nodeArgs, HOST, "--out", out, "--", ...runArgs];
     const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolvePromise, reject) => {
-      const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, args, { cwd: pwd, env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
       let err = "";
       child.stderr.on("data", (chunk: Buffer) => (err += chunk.toString()));
       child.stdout.resume();
@@ -126,8 +183,19 @@ export async function runLikePulumi(stack: string, env: LanguageHostEnv, runtime
       outputs: result.outputs ?? null,
       typescriptLoader: result.typescriptLoader ?? "",
       nodeArgs: args,
+      cwd: result.cwd ?? "",
     };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** `constructConfig`: the language host hands keys to the program as `<ns>:config:<name>`. */
+function legacyConfigKeys(config: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(config).map(([key, value]) => {
+      const at = key.indexOf(":");
+      return [`${key.slice(0, at)}:config:${key.slice(at + 1)}`, value];
+    }),
+  );
 }

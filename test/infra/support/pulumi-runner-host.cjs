@@ -1,22 +1,33 @@
 /**
  * Stands in for the Pulumi CLI's Node.js language host, minus gRPC: installs
  * Pulumi's mocks, then hands the program to @pulumi/pulumi's own runner
- * (`cmd/run/run.js`), which loads it exactly as under `pulumi up` — same
- * entry resolution from `main`, same ESM/TypeScript path chosen from
- * PULUMI_NODEJS_TYPESCRIPT and the node args it was started with, same
- * Stack resource. Config arrives the way the language host passes it
+ * (`cmd/run/run.js`) with the command line the language host builds
+ * (`constructArguments` in pulumi-language-nodejs/main.go), which loads it
+ * exactly as under `pulumi up` — same `--pwd` chdir, same entry resolution
+ * from the entry point, same ESM/TypeScript path chosen from
+ * PULUMI_NODEJS_TYPESCRIPT and the node args it was started with, same Stack
+ * resource. Config arrives the way the language host passes it
  * (PULUMI_CONFIG / PULUMI_CONFIG_SECRET_KEYS).
  *
- * usage: node <Pulumi.yaml nodeargs> pulumi-runner-host.cjs --project p --stack s --out result.json <program>
+ * The mocks play the providers where they matter to this project: the
+ * Cloudflare provider's WorkersScript Check opens `contentFile` relative to
+ * its working directory — the engine's pwd, the same directory run.js
+ * `chdir`s to — and fails with "Hash Calculation Error" when it cannot read
+ * it or the SHA-256 differs from `contentSha256`
+ * (terraform-provider-cloudflare `internal/services/workers_script/custom.go`).
+ *
+ * usage: node <Pulumi.yaml nodeargs> pulumi-runner-host.cjs --out result.json -- <run.js arguments>
  * Plain CommonJS on purpose: only the Pulumi.yaml node args may load TypeScript support.
  */
 "use strict";
-const { writeFileSync } = require("node:fs");
+const { createHash } = require("node:crypto");
+const { readFileSync, writeFileSync } = require("node:fs");
 const { parseArgs } = require("node:util");
 const pulumi = require("@pulumi/pulumi");
 
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript";
 
 function planValue(value) {
   if (Array.isArray(value)) return value.map(planValue);
@@ -29,22 +40,50 @@ function planValue(value) {
   return value;
 }
 
+/** The provider's Check of `contentFile`, from its working directory. */
+function checkContentFile(inputs) {
+  if (typeof inputs.contentFile !== "string") return;
+  let code;
+  try {
+    code = readFileSync(inputs.contentFile);
+  } catch (err) {
+    throw new Error(`Hash Calculation Error: Failed to calculate SHA-256 hash of file '${inputs.contentFile}': ${err.message} (cwd ${process.cwd()})`);
+  }
+  const actual = createHash("sha256").update(code).digest("hex");
+  if (actual !== inputs.contentSha256) throw new Error(`content_sha256 mismatch for content_file (${inputs.contentFile}): expected ${inputs.contentSha256}, got ${actual}`);
+}
+
 async function main() {
-  const { values, positionals } = parseArgs({
-    args: process.argv.slice(2),
+  const separator = process.argv.indexOf("--");
+  const own = parseArgs({ args: process.argv.slice(2, separator), options: { out: { type: "string" } } }).values;
+  const runArgs = process.argv.slice(separator + 1);
+  const { values } = parseArgs({
+    args: runArgs,
+    strict: false,
     allowPositionals: true,
-    options: { project: { type: "string" }, stack: { type: "string" }, out: { type: "string" } },
+    options: { project: { type: "string" }, stack: { type: "string" }, "dry-run": { type: "boolean" } },
   });
   const resources = [];
+  const providerErrors = [];
   let stackOutputs = null;
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => ({ id: args.custom === false ? undefined : `${args.name}-id`, state: args.inputs }),
+      newResource: (args) => {
+        if (args.type === WORKERS_SCRIPT) {
+          try {
+            checkContentFile(args.inputs);
+          } catch (err) {
+            providerErrors.push(err.message);
+            throw err;
+          }
+        }
+        return { id: args.custom === false ? undefined : `${args.name}-id`, state: args.inputs };
+      },
       call: (args) => args.inputs,
     },
     values.project,
     values.stack,
-    false,
+    values["dry-run"] === true,
   );
   const monitor = pulumi.runtime.getMonitor();
   const register = monitor.registerResource.bind(monitor);
@@ -67,20 +106,22 @@ async function main() {
   monitor.signalAndWaitForShutdown = (_req, callback) => callback(null, {});
 
   process.on("exit", (code) => {
+    for (const message of providerErrors) process.stderr.write(`provider error: ${message}\n`);
     writeFileSync(
-      values.out,
+      own.out,
       JSON.stringify({
         exitCode: code,
         resources,
         outputs: stackOutputs,
         typescriptLoader: process.env.PULUMI_NODEJS_TYPESCRIPT === "true" ? "ts-node" : "node args",
+        cwd: process.cwd(),
       }),
     );
   });
 
   // Exactly the command line the language host gives @pulumi/pulumi/cmd/run.
   const entry = require.resolve("@pulumi/pulumi/cmd/run");
-  process.argv = [process.argv[0], entry, "--monitor", "mock", "--project", values.project, "--stack", values.stack, "--pwd", process.cwd(), ...positionals];
+  process.argv = [process.argv[0], entry, ...runArgs];
   require(entry);
 }
 

@@ -1,11 +1,13 @@
 /**
  * Provider stand-in for `cloudflare.WorkersScript` under mocks: uploads the
  * script the way the Cloudflare provider does (multipart, snake_case
- * metadata, module part named after `main_module`) to the fake Cloudflare API.
+ * metadata, module part named after `main_module`) to the fake Cloudflare API,
+ * reading `contentFile` from where the provider runs: the engine's working
+ * directory for this project (infra/, see language-host.ts).
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { REPO_ROOT } from "../../../infra/worker-bundle.ts";
+import { engineWorkingDirectory, readProjectFile } from "./language-host.ts";
 import type { ProviderInputs } from "../../../scripts/lib/mock-engine.ts";
 
 export const WORKERS_SCRIPT = "cloudflare:index/workersScript:WorkersScript";
@@ -29,7 +31,8 @@ export function uploadScriptsTo(target: UploadTarget) {
       observability: inputs["observability"],
       keepBindings: inputs["keepBindings"],
     });
-    const code = await readFile(resolve(REPO_ROOT, String(inputs["contentFile"])));
+    const { pwd } = await engineWorkingDirectory(await readProjectFile());
+    const code = await readFile(resolve(pwd, String(inputs["contentFile"])));
     const form = new FormData();
     form.append("metadata", JSON.stringify(metadata));
     form.append(mainModule, new Blob([code], { type: "application/javascript+module" }), mainModule);

@@ -120,6 +120,18 @@ export const serverSettingsShape = {
   maxTokenLifetime: integer(60, 31_536_000, "seconds").optional(),
   /** RFC 9728 `resource_name`. @default "Authgent MCP server" */
   resourceName: z.string({ error: "must be text" }).min(1, { error: "must not be empty" }).max(200, { error: "must be at most 200 characters" }).optional(),
+  /**
+   * `sub` values the issuer gives to several humans: their tokens are keyed
+   * per client installation (iss, sub and client_id) and refused without
+   * client_id. [] lists none.
+   * @default ["auto_approved_user", "consent_user"] (authgent-server 0.3.4 signs every browser login in as one of these)
+   */
+  sharedSubjects: z
+    // eslint-disable-next-line no-control-regex
+    .array(z.string().regex(/^[^\s,\x00-\x1f\x7f]{1,255}$/, { error: "must be token subjects without spaces or commas" }), {
+      error: "must be a list of subjects",
+    })
+    .optional(),
   /** Accept only DPoP-bound tokens with a DPoP proof (RFC 9449); plain Bearer tokens get 401. @default false */
   requireDpop: boolean.optional(),
   /**

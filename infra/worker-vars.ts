@@ -17,6 +17,7 @@ export const VAR_CONFIG_KEYS = {
   CLOCK_TOLERANCE: "clockTolerance",
   MAX_TOKEN_LIFETIME: "maxTokenLifetime",
   RESOURCE_NAME: "resourceName",
+  SHARED_SUBJECTS: "sharedSubjects",
   REQUIRE_DPOP: "requireDpop",
   DPOP_ALGORITHMS: "dpopAlgorithms",
   DPOP_PROOF_MAX_AGE: "dpopProofMaxAge",
@@ -30,6 +31,8 @@ export type ResolvedVarSettings = { readonly [K in (typeof VAR_CONFIG_KEYS)[Work
 export function workerVarValues(settings: ResolvedVarSettings): Record<WorkerVarName, string> {
   const text = (name: WorkerVarName): string => {
     const value = settings[VAR_CONFIG_KEYS[name]];
+    // The worker reads an empty var as unset (its default); an empty list of shared subjects means none.
+    if (name === "SHARED_SUBJECTS" && Array.isArray(value) && value.length === 0) return "none";
     return Array.isArray(value) ? value.join(",") : String(value);
   };
   const out = {} as Record<WorkerVarName, string>;

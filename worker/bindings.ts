@@ -126,6 +126,14 @@ export const WORKER_VARS = {
     default: "Authgent MCP server",
     description: "Human-readable name served as RFC 9728 `resource_name`.",
   },
+  SHARED_SUBJECTS: {
+    name: "SHARED_SUBJECTS",
+    required: false,
+    // authgent-server 0.3.4 gives every browser login one of these (endpoints/authorize.py).
+    default: "auto_approved_user,consent_user",
+    description:
+      "Comma-separated `sub` values the issuer gives to several humans. Tokens with one are keyed per client installation (iss, sub and client_id) and refused without client_id; \"none\" lists none.",
+  },
   REQUIRE_DPOP: {
     name: "REQUIRE_DPOP",
     required: false,

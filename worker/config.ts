@@ -35,6 +35,12 @@ export interface WorkerConfig {
   readonly maxTokenLifetimeSeconds: number;
   /** RFC 9728 `resource_name`. @default "Authgent MCP server" */
   readonly resourceName: string;
+  /**
+   * `sub` values the issuer gives to several humans; tokens with one are keyed
+   * per client installation (`principalKey`) and need `client_id`.
+   * @default ["auto_approved_user", "consent_user"]
+   */
+  readonly sharedSubjects: readonly string[];
   /** Only DPoP-bound tokens with a proof (RFC 9449 §7.1); Bearer is refused. @default false */
   readonly requireDpop: boolean;
   /** Algorithms accepted for DPoP proofs, advertised as RFC 9728 `dpop_signing_alg_values_supported`. @default ["ES256"] */
@@ -77,6 +83,7 @@ export function parseWorkerConfig(env: RawVars): WorkerConfig {
     clockToleranceSeconds: integer(env, "CLOCK_TOLERANCE", "seconds", 0, 300),
     maxTokenLifetimeSeconds: integer(env, "MAX_TOKEN_LIFETIME", "seconds", 60, 31_536_000),
     resourceName: optional(env, "RESOURCE_NAME"),
+    sharedSubjects: sharedSubjects(env),
     requireDpop: flag(env, "REQUIRE_DPOP"),
     dpopAlgorithms: dpopAlgorithms(env),
     dpopProofMaxAgeSeconds: integer(env, "DPOP_PROOF_MAX_AGE", "seconds", 1, 600),
@@ -143,6 +150,25 @@ function dpopAlgorithms(env: RawVars): DpopAlgorithm[] {
     }
   }
   return [...new Set(names)] as DpopAlgorithm[];
+}
+
+/** "none" lists none; an entry is a `sub` as issued: no whitespace or control characters, at most 255 characters. */
+function sharedSubjects(env: RawVars): string[] {
+  const subjects = list(env, "SHARED_SUBJECTS");
+  if (subjects.length === 1 && subjects[0] === "none") return [];
+  for (const subject of subjects) {
+    if (subject === "none") {
+      throw new ConfigError("SHARED_SUBJECTS", 'SHARED_SUBJECTS: "none" means no shared subjects and cannot be combined with others');
+    }
+    // eslint-disable-next-line no-control-regex
+    if (subject.length > 255 || /[\s\u0000-\u001f\u007f]/.test(subject)) {
+      throw new ConfigError(
+        "SHARED_SUBJECTS",
+        `SHARED_SUBJECTS: ${JSON.stringify(subject.slice(0, 64))} is not a token subject (no spaces or control characters, at most 255 characters)`,
+      );
+    }
+  }
+  return [...new Set(subjects)];
 }
 
 function algorithms(env: RawVars): SupportedAlgorithm[] {

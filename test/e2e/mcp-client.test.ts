@@ -53,7 +53,7 @@ describe("the official MCP SDK client against the bundled worker", () => {
       const read = await client.callTool({ name: "get_data", arguments: {} });
       expect(read.isError).toBeFalsy();
       expect(JSON.parse(textOf(read))).toEqual({
-        identity: { sub: "e2e-tools", client_id: "e2e-client", scope: `${SCOPES.read} ${SCOPES.write}` },
+        identity: { sub: "e2e-tools", client_id: "e2e-client", scope: `${SCOPES.read} ${SCOPES.write}`, act: [] },
         data: { color: "teal" },
       });
     } finally {

@@ -67,6 +67,7 @@ describe.each(SEED_ENVS)("stack $stack", (seed) => {
       { type: "plain_text", name: "CLOCK_TOLERANCE", text: "30" },
       { type: "plain_text", name: "MAX_TOKEN_LIFETIME", text: "86400" },
       { type: "plain_text", name: "RESOURCE_NAME", text: "Authgent MCP server" },
+      { type: "plain_text", name: "SHARED_SUBJECTS", text: "auto_approved_user,consent_user" },
       { type: "plain_text", name: "REQUIRE_DPOP", text: "false" },
       { type: "plain_text", name: "DPOP_ALGORITHMS", text: "ES256" },
       { type: "plain_text", name: "DPOP_PROOF_MAX_AGE", text: "60" },

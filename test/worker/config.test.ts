@@ -29,6 +29,7 @@ describe("parseWorkerConfig", () => {
       clockToleranceSeconds: Number(WORKER_VARS.CLOCK_TOLERANCE.default),
       maxTokenLifetimeSeconds: Number(WORKER_VARS.MAX_TOKEN_LIFETIME.default),
       resourceName: WORKER_VARS.RESOURCE_NAME.default,
+      sharedSubjects: WORKER_VARS.SHARED_SUBJECTS.default.split(","),
       requireDpop: false,
       dpopAlgorithms: ["ES256"],
       dpopProofMaxAgeSeconds: Number(WORKER_VARS.DPOP_PROOF_MAX_AGE.default),

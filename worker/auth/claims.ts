@@ -1,4 +1,5 @@
 import type { JWTPayload } from "jose";
+import { actorChain } from "./delegation.ts";
 import { InvalidTokenError } from "./errors.ts";
 import type { Principal } from "./principal.ts";
 import type { VerifyOptions } from "./verify-options.ts";
@@ -30,16 +31,29 @@ export function principalFromClaims(payload: JWTPayload, options: VerifyOptions,
     throw new InvalidTokenError("ERR_TOKEN_CLAIM_INVALID", "sub must be a non-empty string", { claim: "sub" });
   }
   const scope = optionalString(payload, "scope") ?? "";
+  const clientId = optionalString(payload, "client_id");
+  const sharedSubject = options.sharedSubjects.includes(subject);
+  // A subject the issuer gives to several humans identifies none of them;
+  // only the client installation (client_id) keeps their state apart.
+  if (sharedSubject && clientId === undefined) {
+    throw new InvalidTokenError(
+      "ERR_TOKEN_CLAIM_INVALID",
+      `sub "${subject}" is shared by several users of this issuer (SHARED_SUBJECTS) and the token has no client_id to tell them apart`,
+      { claim: "client_id" },
+    );
+  }
   const dpopJkt = confirmationJkt(payload);
   return {
     issuer: options.issuer,
     subject,
-    clientId: optionalString(payload, "client_id"),
+    clientId,
     scope,
     scopes: parseScope(scope),
     expiresAt: exp,
     email: informational(payload, "email"),
     name: informational(payload, "name"),
+    actors: actorChain(payload),
+    sharedSubject,
     ...(dpopJkt === undefined ? {} : { dpopJkt }),
   };
 }

@@ -1,12 +1,17 @@
 import { errors } from "jose";
+import { audienceMismatchReason } from "./audience-mismatch.ts";
 import { InvalidTokenError, type InvalidTokenCode } from "./errors.ts";
 
 /**
  * Translates what `jwtVerify` throws for a bad token into `InvalidTokenError`,
  * keeping the original as `cause`. Returns undefined for anything else, which
- * the caller rethrows untouched (a bug stays a 500, not a 401).
+ * the caller rethrows untouched (a bug stays a 500, not a 401). `expected`
+ * (the configured issuer and audience) lets a refused `aud` say why.
  */
-export function translateJoseError(error: unknown): InvalidTokenError | undefined {
+export function translateJoseError(
+  error: unknown,
+  expected?: { readonly issuer: string; readonly audience: string },
+): InvalidTokenError | undefined {
   if (error instanceof errors.JWTExpired) {
     return new InvalidTokenError("ERR_TOKEN_EXPIRED", "token expired (exp)", { cause: error, claim: error.claim });
   }
@@ -14,7 +19,9 @@ export function translateJoseError(error: unknown): InvalidTokenError | undefine
     // RFC 7519 §4.1.5: a failed nbf check means "not yet", not "invalid".
     const code: InvalidTokenCode =
       error.claim === "nbf" && error.reason === "check_failed" ? "ERR_TOKEN_NOT_YET_VALID" : "ERR_TOKEN_CLAIM_INVALID";
-    return new InvalidTokenError(code, `claim ${error.claim}: ${error.reason}`, { cause: error, claim: error.claim });
+    const message =
+      error.claim === "aud" && expected ? audienceMismatchReason(error.payload.aud, expected) : `claim ${error.claim}: ${error.reason}`;
+    return new InvalidTokenError(code, message, { cause: error, claim: error.claim });
   }
   if (error instanceof errors.JOSEAlgNotAllowed) {
     return new InvalidTokenError("ERR_TOKEN_UNSUPPORTED", "alg is not in the configured allow-list", { cause: error, claim: "alg" });

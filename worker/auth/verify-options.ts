@@ -6,5 +6,5 @@ import type { WorkerConfig } from "../config.ts";
  */
 export type VerifyOptions = Pick<
   WorkerConfig,
-  "issuer" | "audience" | "algorithms" | "clockToleranceSeconds" | "maxTokenLifetimeSeconds"
+  "issuer" | "audience" | "algorithms" | "clockToleranceSeconds" | "maxTokenLifetimeSeconds" | "sharedSubjects"
 >;

@@ -54,7 +54,7 @@ export async function verifyAccessToken(
   } catch (error) {
     if (error instanceof KeyResolverFailure) throw error.cause;
     if (error instanceof AuthgentError) throw error;
-    const translated = translateJoseError(error);
+    const translated = translateJoseError(error, options);
     if (translated) throw translated;
     throw error;
   }

@@ -30,6 +30,10 @@ export function errorResponse(error: unknown, config: WorkerConfig | null): Resp
     console.error("unexpected error", error);
     return jsonError(500, "server_error", "Internal error.");
   }
+  // Why a token was refused goes to the log for the operator (messages name
+  // claims and configured URLs, never the token); the client gets the generic
+  // description below.
+  if (error instanceof InvalidTokenError) console.warn(`token rejected (${error.code}): ${error.message}`);
   switch (error.code) {
     case "ERR_CONFIG":
       console.error(`configuration error: ${error.message}`);

@@ -31,5 +31,11 @@ export async function callTool(params: unknown, context: McpContext): Promise<Ca
   }
   const problems = validate(tool.inputSchema, args);
   if (problems.length > 0) return toolError(`Invalid arguments for tool ${tool.name}: ${problems.join("; ")}`);
+  const actors = context.principal.actors ?? [];
+  // RFC 8693 §4.1: a delegated call is recorded with who acted for whom, so
+  // an operator can trace an agent's action back to the subject it served.
+  if (actors.length > 0) {
+    console.log(`delegated tools/call ${tool.name}: sub ${JSON.stringify(context.principal.subject)} via act ${actors.map((actor) => JSON.stringify(actor)).join(" <- ")}`);
+  }
   return await tool.handler(args, { principal: context.principal, agent: context.agent });
 }

@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { DPOP_ALGORITHMS, SUPPORTED_ALGORITHMS } from "../worker/config.ts";
+import { rolloutSchema, rolloutStageSchema } from "./rollout-schema.ts";
 
 /** Cloudflare account and zone identifiers: 32 lowercase hex characters. */
 const CLOUDFLARE_ID = /^[0-9a-f]{32}$/;
@@ -202,6 +203,18 @@ export const serverSchema = z.strictObject({
   rateLimitNamespaceId: z
     .preprocess((v) => (typeof v === "number" ? String(v) : v), z.string().regex(/^[1-9]\d{0,9}$/, { error: "must be a positive integer (at most 10 digits)" }))
     .optional(),
+  /**
+   * Names this server had before, oldest first. Its resources are aliased to
+   * them and its Worker script keeps the oldest name, so a rename neither
+   * replaces the script nor deletes its Durable Object data. @default []
+   */
+  previousNames: z
+    .array(z.string().regex(SCRIPT_NAME, { error: "must be a worker script name: lowercase letters, digits and dashes, at most 63 characters" }), {
+      error: "must be a list of the server's earlier names",
+    })
+    .optional(),
+  /** Deploy new versions gradually (Cloudflare gradual deployments). @default none: every deploy takes 100% at once */
+  rollout: rolloutSchema.optional(),
   ...serverSettingsShape,
 });
 
@@ -228,6 +241,8 @@ export const stackConfigSchema = z.strictObject({
   servers: z.array(serverSchema, { error: "must be a list of servers" }).min(1, { error: "must list at least one server" }),
   secrets: secretsSchema.optional(),
   authgent: z.record(z.string(), z.unknown(), { error: "must be a mapping of Authgent settings" }).optional(),
+  /** What `pulumi up` does with servers that have `rollout:` (set per run: `pulumi up -c authgent-edge:rolloutStage=promote`). @default "canary" */
+  rolloutStage: rolloutStageSchema.optional(),
 });
 
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;

@@ -18,6 +18,8 @@ import {
   type RawStackConfig,
 } from "./config-schema.ts";
 import { SecretValue } from "./secret-value.ts";
+import type { RolloutConfig, RolloutStage } from "./rollout-schema.ts";
+import { renameIssues } from "./server-renames.ts";
 import { reachabilityIssues } from "./server-reachability.ts";
 import { booleanDefault, listDefault, numericDefault, VAR_CONFIG_KEYS, workerVarValues, type ResolvedVarSettings } from "./worker-vars.ts";
 
@@ -68,6 +70,12 @@ export interface RouteConfig {
 export interface ServerConfig {
   /** Worker script name and resource name prefix. */
   readonly name: string;
+  /** The Worker script's name: the oldest of `previousNames`, else `name`. */
+  readonly scriptName: string;
+  /** Earlier names of the server, oldest first (resource aliases). */
+  readonly previousNames: readonly string[];
+  /** Gradual deployment settings; absent: every deploy takes 100% at once. */
+  readonly rollout?: RolloutConfig;
   readonly audience: string;
   readonly issuer: string;
   /** Worker entry point relative to the repository root. */
@@ -90,6 +98,8 @@ export interface ServerConfig {
 export interface FleetConfig<A = unknown> {
   readonly stack: string;
   readonly accountId: string;
+  /** What this run does with servers that have `rollout`. @default "canary" */
+  readonly rolloutStage?: RolloutStage;
   readonly servers: readonly ServerConfig[];
   /** The parsed `authgent:` block (issue 4), when the stack has one. */
   readonly authgent?: A;
@@ -173,7 +183,7 @@ export function parseStackConfig<A = unknown>(input: StackConfigInput, options: 
   checkFleet(raw, servers, input, issues);
   if (authgent !== undefined && options.authgent?.check) issues.push(...options.authgent.check(authgent, servers, input.stack));
   if (issues.length > 0) throw new StackConfigError(input.stack, distinct(issues));
-  return { stack: input.stack, accountId: raw.accountId, servers, ...(authgent === undefined ? {} : { authgent }) };
+  return { stack: input.stack, accountId: raw.accountId, servers, ...(authgent === undefined ? {} : { authgent }), ...(raw.rolloutStage ? { rolloutStage: raw.rolloutStage } : {}) };
 }
 
 function resolveServer(raw: RawStackConfig, server: RawServer, index: number, deployedIssuer: string | undefined, issues: ConfigIssue[]): ServerConfig {
@@ -232,6 +242,9 @@ function resolveServer(raw: RawStackConfig, server: RawServer, index: number, de
 
   return {
     name: server.name,
+    scriptName: server.previousNames?.[0] ?? server.name,
+    previousNames: [...(server.previousNames ?? [])],
+    ...(server.rollout ? { rollout: { ...server.rollout } } : {}),
     audience: server.audience,
     issuer: settings.issuer,
     source: server.source ?? DEFAULT_WORKER_SOURCE,
@@ -240,7 +253,7 @@ function resolveServer(raw: RawStackConfig, server: RawServer, index: number, de
     workersDev: setting("workersDev"),
     vars,
     rateLimit: {
-      namespaceId: server.rateLimitNamespaceId ?? defaultRateLimitNamespaceId(server.name),
+      namespaceId: server.rateLimitNamespaceId ?? defaultRateLimitNamespaceId(server.previousNames?.[0] ?? server.name),
       limit: settings.rateLimitPerMinute,
       periodSeconds: RATE_LIMITER.periodSeconds,
     },
@@ -297,7 +310,8 @@ function checkFleet(raw: RawStackConfig, servers: readonly ServerConfig[], input
   unique(servers, (s) => s.name, "name", issues);
   unique(servers, (s) => s.audience, "audience", issues);
   unique(servers, (s) => s.customDomain?.hostname, "customDomain", issues);
-  unique(servers, (s) => s.rateLimit.namespaceId, "rateLimitNamespaceId", issues);
+  unique(servers, (s) => s.rateLimit.namespaceId, "rateLimitNamespaceId", issues, RATE_LIMIT_NAMESPACE_FIX);
+  issues.push(...renameIssues(servers));
 
   servers.forEach((server, index) => issues.push(...reachabilityIssues(server, `servers[${index}]`)));
 
@@ -321,14 +335,18 @@ function distinct(issues: readonly ConfigIssue[]): ConfigIssue[] {
   });
 }
 
-function unique(servers: readonly ServerConfig[], key: (s: ServerConfig) => string | undefined, label: string, issues: ConfigIssue[]): void {
+/** A shared namespace is one counter for both servers: each one's users would use up the other's limit. */
+const RATE_LIMIT_NAMESPACE_FIX =
+  "; servers sharing a namespace share one rate-limit counter: give each server its own rateLimitNamespaceId, or remove the key to derive one from the script name";
+
+function unique(servers: readonly ServerConfig[], key: (s: ServerConfig) => string | undefined, label: string, issues: ConfigIssue[], fix = ""): void {
   const seen = new Map<string, number>();
   servers.forEach((server, index) => {
     const value = key(server);
     if (value === undefined) return;
     const first = seen.get(value);
     if (first === undefined) seen.set(value, index);
-    else issues.push({ path: `servers[${index}].${label}`, message: `must be unique: "${value}" is also used by servers[${first}]` });
+    else issues.push({ path: `servers[${index}].${label}`, message: `must be unique: "${value}" is also used by servers[${first}]${fix}` });
   });
 }
 

@@ -3,12 +3,14 @@
  * `index.ts`), and what `npm run plan`, the tests and the benchmark run under
  * mocks. Issue 4 adds the Authgent host here when `config.authgent` is set.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { deployAuthgent, type AuthgentOutputs } from "./authgent/deploy.ts";
 import { buildBundles, type BundleBuilder } from "./bundles.ts";
 import type { MigrationTagReader } from "./cloudflare-api.ts";
 import type { FleetConfig } from "./config.ts";
 import { McpFleet, type McpFleetArgs } from "./components/mcp-fleet.ts";
 import { planMigrations, type MigrationLedger } from "./migrations.ts";
+import { migrationNotes, renameNotes } from "./preview-notes.ts";
 import { programDirectory } from "./program-dir.ts";
 
 /** Logical name of the fleet component (parent of every server). */
@@ -28,6 +30,11 @@ export interface DeployStackOptions {
    * @default programDirectory() — where Pulumi.yaml's `main` puts them
    */
   readonly providerDir?: string;
+  /**
+   * Receives the notes that explain the diff (renames, migration uploads).
+   * @default pulumi.log.info — printed with the preview
+   */
+  readonly note?: (message: string) => void;
   /** Escape hatch applied to every server's script args. @default identity */
   readonly transformScript?: McpFleetArgs["transformScript"];
 }
@@ -36,8 +43,17 @@ export interface DeployStackOptions {
 export type StackOutputs = { readonly servers: McpFleet["servers"]; readonly authgent?: AuthgentOutputs };
 
 export async function deployStack(config: FleetConfig, options: DeployStackOptions): Promise<StackOutputs> {
-  const names = config.servers.map((s) => s.name);
-  const migrations = await planMigrations(config.accountId, names, options.migrationTags, options.ledger);
+  const names = config.servers.map((s) => s.scriptName);
+  const deployedTags = new Map<string, string | undefined>();
+  const recordingReader: MigrationTagReader = {
+    currentTag: async (accountId, scriptName) => {
+      const tag = await options.migrationTags.currentTag(accountId, scriptName);
+      deployedTags.set(scriptName, tag);
+      return tag;
+    },
+  };
+  const migrations = await planMigrations(config.accountId, names, recordingReader, options.ledger);
+  for (const note of [...renameNotes(config.servers), ...migrationNotes(names, deployedTags, migrations)]) (options.note ?? logNote)(note);
   const bundles = await buildBundles(config.servers, options.providerDir ?? programDirectory(), options.build);
   const fleet = new McpFleet(FLEET_NAME, {
     config,
@@ -48,4 +64,8 @@ export async function deployStack(config: FleetConfig, options: DeployStackOptio
   // Issue 4: Authgent on its Docker host; no `authgent:` block, no Docker resources.
   const authgent = deployAuthgent(config.authgent);
   return { servers: fleet.servers, ...(authgent ? { authgent } : {}) };
+}
+
+function logNote(message: string): void {
+  void pulumi.log.info(message);
 }

@@ -14,7 +14,7 @@ export interface McpFleetArgs {
   readonly config: FleetConfig;
   /** Bundles by worker source (`buildBundles`). */
   readonly bundles: ReadonlyMap<string, DeployBundle>;
-  /** Pending Durable Object migrations by server name (`planMigrations`); absent = up to date. */
+  /** Pending Durable Object migrations by script name (`planMigrations`); absent = up to date. */
   readonly migrations: ReadonlyMap<string, ScriptMigrations | undefined>;
   /** Escape hatch applied to every server's script args. @default identity */
   readonly transformScript?: McpWorkerArgs["transformScript"];
@@ -40,7 +40,7 @@ export class McpFleet extends pulumi.ComponentResource {
     for (const server of args.config.servers) {
       const bundle = args.bundles.get(server.source);
       if (!bundle) throw new Error(`no bundle for worker source ${server.source} (server ${server.name})`);
-      const migrations = args.migrations.get(server.name);
+      const migrations = args.migrations.get(server.scriptName);
       const worker = new McpWorker(
         server.name,
         {

@@ -52,9 +52,13 @@ export class McpWorker extends pulumi.ComponentResource {
   readonly customDomain?: cloudflare.WorkersCustomDomain;
   readonly routes: readonly cloudflare.WorkersRoute[];
 
+  /** Earlier logical names (`previousNames`), so a renamed server keeps its resources instead of replacing them. */
+  private readonly previousNames: readonly string[];
+
   constructor(name: string, args: McpWorkerArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(MCP_WORKER_TYPE, name, {}, opts);
+    super(MCP_WORKER_TYPE, name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...args.server.previousNames.map((previous) => ({ name: previous }))] });
     const { server } = args;
+    this.previousNames = server.previousNames;
     this.script = this.createScript(name, args);
     this.subdomain = this.createSubdomain(name, args);
     const domain = this.createCustomDomain(name, args);
@@ -81,7 +85,7 @@ export class McpWorker extends pulumi.ComponentResource {
     const { server } = args;
     const scriptArgs: cloudflare.WorkersScriptArgs = {
       accountId: args.accountId,
-      scriptName: server.name,
+      scriptName: server.scriptName,
       mainModule: MAIN_MODULE,
       contentFile: args.bundle.contentFile,
       contentSha256: args.bundle.sha256,
@@ -93,7 +97,7 @@ export class McpWorker extends pulumi.ComponentResource {
       ...(server.keepBindings.length > 0 ? { keepBindings: [...server.keepBindings] } : {}),
     };
     const final = args.transformScript ? args.transformScript({ ...scriptArgs }) : scriptArgs;
-    return new cloudflare.WorkersScript(`${name}-script`, final, { parent: this });
+    return new cloudflare.WorkersScript(`${name}-script`, final, { parent: this, aliases: this.aliases("-script") });
   }
 
   /** Always declared, so "off" is enforced rather than left to the account default. */
@@ -107,7 +111,7 @@ export class McpWorker extends pulumi.ComponentResource {
         // Preview URLs would expose every uploaded version, not just the deployed one.
         previewsEnabled: false,
       },
-      { parent: this },
+      { parent: this, aliases: this.aliases("-subdomain") },
     );
   }
 
@@ -123,7 +127,7 @@ export class McpWorker extends pulumi.ComponentResource {
         ...(domain.zoneId ? { zoneId: domain.zoneId } : { zoneName: domain.zoneName }),
       },
       // A hostname can be attached once: replacing must detach the old one first.
-      { parent: this, deleteBeforeReplace: true },
+      { parent: this, deleteBeforeReplace: true, aliases: this.aliases("-domain") },
     );
   }
 
@@ -133,9 +137,14 @@ export class McpWorker extends pulumi.ComponentResource {
         new cloudflare.WorkersRoute(
           `${name}-route-${routeSlug(route.pattern)}`,
           { zoneId: route.zoneId, pattern: route.pattern, script: this.script.scriptName },
-          { parent: this, deleteBeforeReplace: true },
+          { parent: this, deleteBeforeReplace: true, aliases: this.aliases(`-route-${routeSlug(route.pattern)}`) },
         ),
     );
+  }
+
+  /** A child's names under the server's earlier names (URNs keep the parent's type chain, not its name). */
+  private aliases(suffix: string): pulumi.Alias[] {
+    return this.previousNames.map((previous) => ({ name: `${previous}${suffix}` }));
   }
 }
 

@@ -27,6 +27,8 @@ export interface RegisteredResource {
   readonly inputs: { [key: string]: PlanValue };
   /** Paths of the values sent as secrets, e.g. "bindings[11].text". */
   readonly secretPaths: readonly string[];
+  /** Earlier names the engine should treat as this resource (`aliases` with a `name`). */
+  readonly aliasNames: readonly string[];
 }
 
 /** The values a provider would receive (secrets revealed), for provider stand-ins such as the fake Cloudflare API. */
@@ -60,6 +62,7 @@ interface RegisterRequest {
   getParent(): string;
   getCustom(): boolean;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  getAliasesList(): { getSpec(): { getName(): string } | undefined }[];
 }
 type RegisterFn = (req: RegisterRequest, callback: (err: Error | null, res?: unknown) => void) => void;
 
@@ -101,6 +104,10 @@ export async function startMockEngine(options: MockEngineOptions): Promise<MockE
       custom: req.getCustom(),
       inputs,
       secretPaths,
+      aliasNames: req
+        .getAliasesList()
+        .map((alias) => alias.getSpec()?.getName() ?? "")
+        .filter((name) => name !== ""),
     });
     original(req, callback);
   };

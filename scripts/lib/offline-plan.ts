@@ -53,6 +53,8 @@ export interface Rendered {
   /** Full records, including which input paths were sent as secrets. */
   readonly resources: readonly RegisteredResource[];
   readonly outputs: StackOutputs;
+  /** The notes `pulumi preview` would print beside the diff (renames, migration uploads). */
+  readonly notes: readonly string[];
 }
 
 /** Runs the program for an already validated config. */
@@ -63,7 +65,9 @@ export async function renderFleet(config: FleetConfig, options: RenderOptions = 
     preview: options.preview ?? false,
     ...(options.onCreate ? { onCreate: options.onCreate } : {}),
   });
+  const notes: string[] = [];
   const outputs = await deployStack(config, {
+    note: (message) => notes.push(message),
     migrationTags: options.migrationTags ?? fixedMigrationTag(options.currentMigrationTag),
     ...(options.ledger ? { ledger: options.ledger } : {}),
     ...(options.build ? { build: options.build } : {}),
@@ -75,6 +79,7 @@ export async function renderFleet(config: FleetConfig, options: RenderOptions = 
     plan: { stack: config.stack, resources: resources.map(({ type, name, parent, inputs }) => ({ type, name, parent, inputs })) },
     resources,
     outputs,
+    notes,
   };
 }
 

@@ -1,0 +1,57 @@
+/**
+ * What `pulumi preview` / `up` prints beside the diff, so a change that looks
+ * surprising is explained where it shows up. One line per kind of note (a
+ * 500-server fleet gets one line, not 500).
+ */
+import type { ScriptMigrations } from "./migrations.ts";
+
+/** Names listed in one note before "and N more". */
+const LISTED = 5;
+
+export function listNames(names: readonly string[]): string {
+  const shown = names.slice(0, LISTED).join(", ");
+  return names.length > LISTED ? `${shown} and ${names.length - LISTED} more` : shown;
+}
+
+/**
+ * Durable Object migrations: the upload that applies them, and the upload
+ * after it. The provider keeps the last `migrations` input in state, so once
+ * a script is at the ledger's last tag the program stops sending steps and
+ * the next preview shows `migrations` removed: one more upload of the same
+ * code (the Terraform-bridged WorkersScript re-sends its inputs on update,
+ * pulumi-cloudflare#1215), harmless.
+ */
+export function migrationNotes(
+  scriptNames: readonly string[],
+  deployedTags: ReadonlyMap<string, string | undefined>,
+  pending: ReadonlyMap<string, ScriptMigrations | undefined>,
+): string[] {
+  const notes: string[] = [];
+  const migrating = scriptNames.filter((name) => pending.get(name) !== undefined);
+  const settled = scriptNames.filter((name) => pending.get(name) === undefined && deployedTags.get(name) !== undefined);
+  if (migrating.length > 0) {
+    const to = pending.get(migrating[0] ?? "")?.newTag;
+    notes.push(
+      `Durable Object migrations up to tag ${String(to)} apply with this deploy to ${listNames(migrating)}. ` +
+        "The next preview shows one more update of these scripts, which drops the applied steps from `migrations`: it re-uploads the same code and changes nothing else.",
+    );
+  }
+  if (settled.length > 0) {
+    notes.push(
+      `${listNames(settled)} ${settled.length === 1 ? "is" : "are"} already at Durable Object migration tag ${String(deployedTags.get(settled[0] ?? ""))}: ` +
+        "if the last `pulumi up` applied migrations, the update shown for their script only removes the applied steps from `migrations` and re-uploads the same code (harmless).",
+    );
+  }
+  return notes;
+}
+
+/** Renamed servers keep their Worker script (and its Durable Object data) under the oldest name. */
+export function renameNotes(servers: readonly { readonly name: string; readonly scriptName: string; readonly previousNames: readonly string[] }[]): string[] {
+  return servers
+    .filter((server) => server.previousNames.length > 0)
+    .map(
+      (server) =>
+        `server ${server.name} was renamed from ${server.previousNames.join(" → ")}: its resources are aliased to the old names and it keeps the Worker script ${server.scriptName}, ` +
+        "so its Durable Object data stays (a rename never replaces the script).",
+    );
+}

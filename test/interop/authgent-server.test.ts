@@ -1,6 +1,7 @@
 /**
  * The test support itself against the released server: what the interop
  * suites (and the deploy tests) rely on about authgent-server 0.3.4.
+ * stop()/restart()/rotateKeys() are exercised by key-lifecycle.test.ts.
  */
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { expect, it } from "vitest";
@@ -34,36 +35,5 @@ describeWithAuthgent(`authgent-server ${AUTHGENT_SERVER_VERSION} as the tests ru
     });
     const without = await server.clientCredentialsToken({ client, scope: "mcp:read" });
     expect(decodeJwt(without.access_token).aud).toBe(server.issuer);
-  });
-
-  it("keeps its signing key across a restart (same AUTHGENT_SECRET_KEY and database)", async () => {
-    const { server } = authgent;
-    const client = await server.registerClient();
-    const before = decodeProtectedHeader((await server.clientCredentialsToken({ client })).access_token).kid;
-    await server.restart();
-    expect(server.running).toBe(true);
-    const after = decodeProtectedHeader((await server.clientCredentialsToken({ client })).access_token).kid;
-    expect(after).toBe(before);
-  });
-
-  it("rotate-keys switches the signing key while running and keeps the old one in the JWKS", async () => {
-    const { server } = authgent;
-    const client = await server.registerClient();
-    const oldKid = decodeProtectedHeader((await server.clientCredentialsToken({ client })).access_token).kid;
-    const newKid = await server.rotateKeys();
-    expect(newKid).not.toBe(oldKid);
-    expect(decodeProtectedHeader((await server.clientCredentialsToken({ client })).access_token).kid).toBe(newKid);
-    const jwks = await server.getJson("/.well-known/jwks.json");
-    const kids = (jwks.keys as { kid: string }[]).map((key) => key.kid);
-    expect(kids).toEqual(expect.arrayContaining([oldKid, newKid]));
-  });
-
-  it("stop() ends the process: its port refuses connections", async () => {
-    const { server } = authgent;
-    await server.stop();
-    expect(server.running).toBe(false);
-    await expect(fetch(`${server.origin}/health`)).rejects.toThrow();
-    await server.restart();
-    expect((await fetch(`${server.origin}/ready`)).status).toBe(200);
   });
 });

@@ -8,7 +8,11 @@ import { startLocalWorker, type LocalWorker, type WorkerVars } from "../../../sc
 import { freePort } from "../../e2e/support/harness.ts";
 
 export interface AuthgentWorkerOptions {
-  /** Vars on top of AUTHGENT_ISSUER (the server's issuer) and MCP_AUDIENCE (`<origin>/mcp`). @default {} */
+  /**
+   * Vars on top of AUTHGENT_ISSUER (the server's issuer) and MCP_AUDIENCE
+   * (`<origin>/mcp`); another worker's MCP_AUDIENCE makes this one a second
+   * isolate of the same server. @default {}
+   */
   readonly vars?: WorkerVars;
   /** Fixed port; a free one by default. */
   readonly port?: number;
@@ -17,8 +21,9 @@ export interface AuthgentWorkerOptions {
 export interface AuthgentWorker {
   /** `http://127.0.0.1:<port>`. */
   readonly origin: string;
-  /** The MCP endpoint, also the worker's audience (RFC 9728 `resource`). */
+  /** The MCP endpoint, `<origin>/mcp`. */
   readonly mcpUrl: URL;
+  /** MCP_AUDIENCE (RFC 9728 `resource`): `mcpUrl` unless the vars named another. */
   readonly audience: string;
   readonly worker: LocalWorker;
   /** Everything the worker logged so far (workerd's stdout and stderr). */
@@ -32,7 +37,7 @@ export interface AuthgentWorker {
 export async function startAuthgentWorker(issuer: string, options: AuthgentWorkerOptions = {}): Promise<AuthgentWorker> {
   const port = options.port ?? (await freePort());
   const origin = `http://127.0.0.1:${port}`;
-  const audience = `${origin}/mcp`;
+  const audience = options.vars?.MCP_AUDIENCE ?? `${origin}/mcp`;
   let captured = "";
   const capture = (stream: Readable): void => {
     stream.on("data", (chunk: Buffer) => {
@@ -50,7 +55,7 @@ export async function startAuthgentWorker(issuer: string, options: AuthgentWorke
   const logs = (): string => captured;
   return {
     origin,
-    mcpUrl: new URL(audience),
+    mcpUrl: new URL(`${origin}/mcp`),
     audience,
     worker,
     logs,

@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { parseStackConfig, PROJECT, type FleetConfig, type StackConfigInput } from "./config.ts";
 import { authgentSecretLeaves } from "./authgent/secret-paths.ts";
+import { withMissingSecretPlaceholders } from "./authgent/required-secrets.ts";
 import { authgentConfigPlugin } from "./config-plugins.ts";
 import { SECURE_PLACEHOLDER } from "./secret-value.ts";
 import { REPO_ROOT } from "./worker-bundle.ts";
@@ -73,7 +74,12 @@ export function stackFileInput(stack: string, text: string): StackConfigInput {
     const key = fullKey.slice(NAMESPACE.length);
     values[key] = fromYaml(value, key, key === "secrets", plaintextSecretPaths);
     // Issue 4: the `authgent:` block's secret fields must be `secure:` values too.
-    if (key === "authgent") plaintextSecretPaths.push(...authgentSecretLeaves(value).filter((leaf) => !isSecureValue(leaf.value)).map((leaf) => leaf.path));
+    if (key === "authgent") {
+      plaintextSecretPaths.push(...authgentSecretLeaves(value).filter((leaf) => !isSecureValue(leaf.value)).map((leaf) => leaf.path));
+      // Offline only: a required secret not stored yet renders as a visible placeholder, with a
+      // warning; `pulumi preview`/`up` read config through readPulumiConfig and refuse instead.
+      values[key] = withMissingSecretPlaceholders(values[key], stack);
+    }
   }
   return { stack, values, plaintextSecretPaths };
 }

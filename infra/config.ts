@@ -103,6 +103,8 @@ export interface FleetConfig<A = unknown> {
   readonly servers: readonly ServerConfig[];
   /** The parsed `authgent:` block (issue 4), when the stack has one. */
   readonly authgent?: A;
+  /** Problems that do not stop the offline plan, for the CLI to print (e.g. an unset required secret). @default [] */
+  readonly warnings?: readonly ConfigIssue[];
 }
 
 /** Raw config as read from Pulumi or a stack file (see `config-source.ts`). */
@@ -134,6 +136,8 @@ export interface AuthgentConfigPlugin<A> {
   issuerOf(config: A): string;
   /** Cross-checks against the resolved servers (issuer mismatch, http in production, …). */
   check?(config: A, servers: readonly ServerConfig[], stack: string): ConfigIssue[];
+  /** Findings that do not stop an offline plan (a required secret not stored yet, shown as a placeholder). */
+  warnings?(config: A, stack: string): ConfigIssue[];
 }
 
 export class StackConfigError extends Error {
@@ -183,7 +187,8 @@ export function parseStackConfig<A = unknown>(input: StackConfigInput, options: 
   checkFleet(raw, servers, input, issues);
   if (authgent !== undefined && options.authgent?.check) issues.push(...options.authgent.check(authgent, servers, input.stack));
   if (issues.length > 0) throw new StackConfigError(input.stack, distinct(issues));
-  return { stack: input.stack, accountId: raw.accountId, servers, ...(authgent === undefined ? {} : { authgent }), ...(raw.rolloutStage ? { rolloutStage: raw.rolloutStage } : {}) };
+  const warnings = authgent !== undefined && options.authgent?.warnings ? options.authgent.warnings(authgent, input.stack) : [];
+  return { stack: input.stack, accountId: raw.accountId, servers, ...(authgent === undefined ? {} : { authgent }), ...(warnings.length > 0 ? { warnings } : {}), ...(raw.rolloutStage ? { rolloutStage: raw.rolloutStage } : {}) };
 }
 
 function resolveServer(raw: RawStackConfig, server: RawServer, index: number, deployedIssuer: string | undefined, issues: ConfigIssue[]): ServerConfig {

@@ -23,6 +23,8 @@ export interface LocalRunTarget {
   readonly compatibilityFlags: readonly string[];
   /** Secret bindings the deploy adds; their values stay encrypted in the stack and are not available locally. */
   readonly secretNames: readonly string[];
+  /** The stack config's warnings ("path message"), e.g. a required secret not stored yet. @default [] */
+  readonly warnings?: readonly string[];
 }
 
 /** @deprecated Use `ServerSelectionError` from `./select-server.ts` (the only error this module raised). */
@@ -37,7 +39,8 @@ export interface ResolveLocalRunOptions extends ReadStackFileOptions {
 export async function resolveLocalRun(options: ResolveLocalRunOptions): Promise<LocalRunTarget> {
   const config = await loadStackFileConfig(options.stack, options);
   const server = selectServer(config, options.server);
-  return localRunTarget(options.stack, server);
+  const warnings = (config.warnings ?? []).map((warning) => `${warning.path} ${warning.message}`);
+  return { ...localRunTarget(options.stack, server), ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 /** The local view of one resolved server, read back from its deploy bindings. */

@@ -62,7 +62,7 @@ export async function deployStack(config: FleetConfig, options: DeployStackOptio
     ...(options.transformScript ? { transformScript: options.transformScript } : {}),
   });
   // Issue 4: Authgent on its Docker host; no `authgent:` block, no Docker resources.
-  const authgent = deployAuthgent(config.authgent);
+  const authgent = deployAuthgent(config);
   return { servers: fleet.servers, ...(authgent ? { authgent } : {}) };
 }
 

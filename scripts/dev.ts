@@ -135,6 +135,7 @@ async function main(argv: string[]): Promise<void> {
   if (target) {
     console.log(`Stack ${target.stack}, server ${target.server}: deployed vars and bindings, local audience and issuer`);
     if (target.secretNames.length > 0) console.log(`Not available locally (encrypted in the stack): ${target.secretNames.join(", ")}`);
+    for (const warning of target.warnings ?? []) console.warn(`warning: ${warning}`);
   }
   console.log(
     formatDevBanner({

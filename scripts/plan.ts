@@ -9,9 +9,9 @@
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { StackConfigError } from "../infra/config.ts";
-import { StackFileError } from "../infra/config-source.ts";
+import { loadStackFileConfig, StackFileError } from "../infra/config-source.ts";
 import { MigrationLedgerError } from "../infra/migrations.ts";
-import { formatPlan, renderStack } from "./lib/offline-plan.ts";
+import { formatConfigWarnings, formatPlan, renderFleet } from "./lib/offline-plan.ts";
 
 const USAGE = `Usage: npm run plan -- --stack <name> [--json] [--current-migration-tag <tag>]
 
@@ -40,7 +40,10 @@ async function main(argv: string[]): Promise<void> {
   if (!values.stack) throw new UsageError("--stack is required: name the stack to render, e.g. --stack staging (reads Pulumi.staging.yaml)");
   const tag = values["current-migration-tag"];
   const dir = values["config-dir"];
-  const { plan } = await renderStack(values.stack, { ...(tag === undefined ? {} : { currentMigrationTag: tag }), ...(dir === undefined ? {} : { dir: resolve(dir) }) });
+  const config = await loadStackFileConfig(values.stack, dir === undefined ? {} : { dir: resolve(dir) });
+  // Warnings go to stderr so --json stays one document; the fork-PR job captures both.
+  for (const warning of formatConfigWarnings(config.warnings ?? [])) console.error(warning);
+  const { plan } = await renderFleet(config, tag === undefined ? {} : { currentMigrationTag: tag });
   console.log(values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan));
 }
 

@@ -37,13 +37,17 @@ export function planCommentBody({ stack, exitCode, output, runUrl }) {
   // A fence longer than any backtick run inside the text cannot be closed early by it.
   const longestRun = Math.max(2, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length));
   const fence = "`".repeat(longestRun + 1);
+  // `npm run plan` prints "warning: …" lines (e.g. a required secret not stored yet) above the
+  // plan; they stay visible outside the collapsed block, still fenced: the output is untrusted.
+  const warnings = text.split("\n").filter((line) => line.startsWith("warning: "));
   return [
     commentMarker(stack),
-    `### Offline plan: \`${stack}\` ${ok ? "✅" : "❌ failed"}`,
+    `### Offline plan: \`${stack}\` ${ok ? "✅" : "❌ failed"}${warnings.length > 0 ? ` ⚠️ ${warnings.length} warning${warnings.length === 1 ? "" : "s"}` : ""}`,
     "",
     "This pull request comes from a fork (no repository secrets), so this is `npm run plan` rendered with Pulumi mocks:",
     "every resource the stack would declare, secrets shown as `[secret]`. A maintainer's `pulumi preview` runs after merge.",
     "",
+    ...(warnings.length > 0 ? [fence + "text", ...warnings, fence, ""] : []),
     `<details${ok ? "" : " open"}><summary>npm run plan -- --stack ${stack} (exit ${exitCode})</summary>`,
     "",
     fence + "text",

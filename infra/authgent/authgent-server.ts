@@ -2,9 +2,15 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretValue } from "../secret-value.ts";
 import { renderCaddyfile } from "./caddyfile.ts";
-import { AUTHGENT_SIGNING_ALG, type AuthgentConfig } from "./config.ts";
+import type { AuthgentConfig } from "./config.ts";
+import { CONTAINER_DEFAULTS, DATA_VOLUME_OPTIONS } from "./container-defaults.ts";
+import { imageLabels, writeBuildContext } from "./dockerfile.ts";
+import { authgentEnvironment, envInputs } from "./environment.ts";
 import { parseDockerHost } from "./docker-host.ts";
 import { IMAGE_RESOURCES } from "./image-resources.ts";
+import { createPostgres } from "./postgres.ts";
+import { healthcheckCommand, serverCommand } from "./server-command.ts";
+import { AUTHGENT_PORT } from "./server-release.ts";
 import { issuerUrls } from "./urls.ts";
 
 export interface AuthgentServerArgs {
@@ -13,6 +19,8 @@ export interface AuthgentServerArgs {
    * documented, with its default, on `AuthgentConfigInput`.
    */
   readonly config: AuthgentConfig;
+  /** Every scope the fleet's servers check: advertised as `scopes_supported`. @default [] */
+  readonly scopes?: readonly string[];
   /** Escape hatch: adjust a container's arguments before it is created. @default {} (no change) */
   readonly transform?: AuthgentTransforms;
 }
@@ -24,19 +32,14 @@ export interface AuthgentTransforms {
   readonly proxy?: (args: docker.ContainerArgs) => docker.ContainerArgs;
 }
 
-/** Container healthcheck timings (Docker duration strings). */
-export const HEALTHCHECK_TIMING = { interval: "30s", timeout: "5s", retries: 3, startPeriod: "30s" } as const;
-/** Seconds `pulumi up` waits for a new container to report healthy before failing the update. */
-export const HEALTHY_WAIT_SECONDS = 120;
-/** Docker's json-file log driver keeps everything by default; a VPS disk should not fill with logs. */
-const LOG_ROTATION = { logDriver: "json-file", logOpts: { "max-size": "10m", "max-file": "5" } } as const;
-const RESTART_POLICY = "unless-stopped";
 /** Caddy's admin API (localhost only inside its container) answers once the config is loaded. */
 const CADDY_HEALTH_URL = "http://127.0.0.1:2019/config/";
 
 /**
- * Authgent as a container on a remote Docker host, optionally behind a Caddy
- * reverse proxy that terminates TLS for the issuer's host name.
+ * The released authgent-server as a container on a remote Docker host
+ * (built there from a generated Dockerfile, or your own image), with its
+ * database on a kept volume or in a Postgres container, optionally behind a
+ * Caddy reverse proxy that terminates TLS for the issuer's host name.
  *
  * Every Docker resource uses this component's own provider explicitly, so
  * the stack never touches whatever Docker daemon the operator's shell points at.
@@ -46,8 +49,10 @@ export class AuthgentServer extends pulumi.ComponentResource {
   readonly issuerUrl: pulumi.Output<string>;
   /** The issuer's JWKS. */
   readonly jwksUrl: pulumi.Output<string>;
-  /** RFC 8414 authorization server metadata URL (path-insertion form). */
+  /** RFC 8414 authorization server metadata URL. */
   readonly metadataUrl: pulumi.Output<string>;
+  /** The Authgent container's name on the Docker host (for `docker exec … authgent-server rotate-keys`). */
+  readonly containerName: pulumi.Output<string>;
   /** The container that serves the public endpoint (Caddy, or Authgent itself without a proxy); for `dependsOn`. */
   readonly endpoint: docker.Container;
 
@@ -56,8 +61,9 @@ export class AuthgentServer extends pulumi.ComponentResource {
     const { config, transform = {} } = args;
     const provider = this.createProvider(name, config);
     const child = { parent: this, provider };
-    const network = this.createNetwork(name, config, child);
-    const authgent = this.createAuthgent(name, config, network, child, transform.container);
+    const network = new docker.Network(`${name}-network`, { name: config.name, driver: "bridge" }, { ...child, deleteBeforeReplace: true });
+    const postgres = createPostgres(name, config, network, child);
+    const authgent = this.createAuthgent(name, config, args.scopes ?? [], network, postgres, child, transform.container);
     const proxy = config.tls.proxy === "caddy" ? this.createProxy(name, config, network, authgent, child, transform.proxy) : undefined;
     this.endpoint = proxy ?? authgent;
 
@@ -65,7 +71,8 @@ export class AuthgentServer extends pulumi.ComponentResource {
     this.issuerUrl = pulumi.output(urls.issuerUrl);
     this.jwksUrl = pulumi.output(urls.jwksUrl);
     this.metadataUrl = pulumi.output(urls.metadataUrl);
-    this.registerOutputs({ issuerUrl: this.issuerUrl, jwksUrl: this.jwksUrl, metadataUrl: this.metadataUrl });
+    this.containerName = authgent.name;
+    this.registerOutputs({ issuerUrl: this.issuerUrl, jwksUrl: this.jwksUrl, metadataUrl: this.metadataUrl, containerName: this.containerName });
   }
 
   private createProvider(name: string, config: AuthgentConfig): docker.Provider {
@@ -83,52 +90,58 @@ export class AuthgentServer extends pulumi.ComponentResource {
     );
   }
 
-  /** A user-defined bridge network: containers reach each other by alias, nothing else can. */
-  private createNetwork(name: string, config: AuthgentConfig, opts: pulumi.CustomResourceOptions): docker.Network {
-    return new docker.Network(`${name}-network`, { name: config.name, driver: "bridge" }, { ...opts, deleteBeforeReplace: true });
+  /**
+   * The image: built by the Docker host's daemon from the generated
+   * Dockerfile (tagged with the build context's digest, so a changed
+   * Dockerfile is a new image), or pulled as given.
+   */
+  private createImage(name: string, config: AuthgentConfig, opts: pulumi.CustomResourceOptions): docker.RemoteImage {
+    const resourceName = `${name}${IMAGE_RESOURCES.authgent.suffix}`;
+    if (config.build === undefined) return new docker.RemoteImage(resourceName, { name: config.image ?? "", keepLocally: true }, opts);
+    const input = { ...config.build, dataPath: config.dataPath };
+    const context = writeBuildContext(input);
+    return new docker.RemoteImage(
+      resourceName,
+      {
+        name: `authgent-edge/authgent-server:${config.build.version}-${context.digest}`,
+        build: { context: context.context, dockerfile: "Dockerfile", label: imageLabels(input) },
+        keepLocally: true,
+      },
+      opts,
+    );
   }
 
   private createAuthgent(
     name: string,
     config: AuthgentConfig,
+    scopes: readonly string[],
     network: docker.Network,
+    postgres: docker.Container | undefined,
     opts: pulumi.CustomResourceOptions,
     transform: ((args: docker.ContainerArgs) => docker.ContainerArgs) | undefined,
   ): docker.Container {
-    const image = new docker.RemoteImage(`${name}${IMAGE_RESOURCES.authgent.suffix}`, { name: config.image, keepLocally: true }, opts);
-    // retainOnDelete: the database outlives a replaced container, a renamed
-    // stack and `pulumi destroy` alike; deleting it is a deliberate manual act.
-    const data = new docker.Volume(`${name}-data`, { name: `${config.name}-data` }, { ...opts, retainOnDelete: true });
+    const image = this.createImage(name, config, opts);
+    const data = new docker.Volume(`${name}-data`, { name: `${config.name}-data` }, { ...opts, ...DATA_VOLUME_OPTIONS });
     const behindProxy = config.tls.proxy === "caddy";
     const containerArgs: docker.ContainerArgs = {
       name: config.name,
       image: image.imageId,
-      envs: authgentEnvs(config),
-      uploads: [
-        {
-          file: config.signingKeyPath,
-          content: secretInput(config.signingKey, "authgent.signingKey"),
-          // Readable by whatever user the image runs as, writable by none; only
-          // this container's processes can see the file.
-          permissions: "0444",
-        },
-      ],
+      command: serverCommand({ forwardedAllowIps: config.forwardedAllowIps }),
+      envs: envInputs(authgentEnvironment(config, scopes)),
       volumes: [{ volumeName: data.name, containerPath: config.dataPath }],
       networksAdvanced: [{ name: network.name, aliases: [config.name] }],
       // Behind Caddy, Authgent publishes nothing: it is reachable only on the internal network.
-      ...(behindProxy ? {} : { ports: [{ internal: config.port, external: config.publishPort ?? config.port }] }),
-      restart: RESTART_POLICY,
-      healthcheck: {
-        tests: [...(config.healthCommand ?? ["CMD", "wget", "-q", "-O", "/dev/null", `http://127.0.0.1:${config.port}${config.healthPath}`])],
-        ...HEALTHCHECK_TIMING,
-      },
-      wait: true,
-      waitTimeout: HEALTHY_WAIT_SECONDS,
-      ...LOG_ROTATION,
+      ...(behindProxy ? {} : { ports: [{ internal: AUTHGENT_PORT, external: config.publishPort }] }),
+      healthcheck: { tests: [...(config.healthCommand ?? ["CMD", ...healthcheckCommand()])], ...CONTAINER_DEFAULTS.healthcheckTiming },
+      ...CONTAINER_DEFAULTS.run,
     };
     // A fixed container name (and, without a proxy, a fixed host port) cannot
     // exist twice: the old container must go before its replacement starts.
-    return new docker.Container(`${name}-container`, transform ? transform(containerArgs) : containerArgs, { ...opts, deleteBeforeReplace: true });
+    return new docker.Container(`${name}-container`, transform ? transform(containerArgs) : containerArgs, {
+      ...opts,
+      deleteBeforeReplace: true,
+      ...(postgres ? { dependsOn: [postgres] } : {}),
+    });
   }
 
   private createProxy(
@@ -142,12 +155,12 @@ export class AuthgentServer extends pulumi.ComponentResource {
     const caddyName = `${config.name}-caddy`;
     const image = new docker.RemoteImage(`${name}${IMAGE_RESOURCES.caddy.suffix}`, { name: config.tls.image, keepLocally: true }, opts);
     // Certificates and ACME account keys: losing them means re-issuing, and
-    // Let's Encrypt rate-limits that.
+    // Let's Encrypt rate-limits that. Re-creatable, so not protected.
     const certificates = new docker.Volume(`${name}-caddy-data`, { name: `${caddyName}-data` }, { ...opts, retainOnDelete: true });
     const caddyConfig = new docker.Volume(`${name}-caddy-config`, { name: `${caddyName}-config` }, { ...opts, retainOnDelete: true });
     const caddyfile = renderCaddyfile({
       hostname: new URL(config.issuer).hostname,
-      upstream: `${config.name}:${config.port}`,
+      upstream: `${config.name}:${AUTHGENT_PORT}`,
       email: config.tls.email,
       acmeCa: config.tls.acmeCa,
     });
@@ -165,11 +178,8 @@ export class AuthgentServer extends pulumi.ComponentResource {
         { internal: 80, external: 80 },
         { internal: 443, external: 443 },
       ],
-      restart: RESTART_POLICY,
-      healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", CADDY_HEALTH_URL], ...HEALTHCHECK_TIMING },
-      wait: true,
-      waitTimeout: HEALTHY_WAIT_SECONDS,
-      ...LOG_ROTATION,
+      healthcheck: { tests: ["CMD", "wget", "-q", "-O", "/dev/null", CADDY_HEALTH_URL], ...CONTAINER_DEFAULTS.healthcheckTiming },
+      ...CONTAINER_DEFAULTS.run,
     };
     return new docker.Container(`${name}-caddy`, transform ? transform(containerArgs) : containerArgs, {
       ...opts,
@@ -179,35 +189,7 @@ export class AuthgentServer extends pulumi.ComponentResource {
   }
 }
 
-/**
- * The seed's `docker run -e …` environment, then `env`, then `secretEnv`,
- * sorted by name so unchanged config yields identical inputs. Any secret
- * value makes the whole list a Pulumi secret.
- */
-export function authgentEnvs(config: AuthgentConfig): pulumi.Input<string[]> {
-  const plain: Record<string, string> = {
-    AUTHGENT_SIGNING_KEY: config.signingKeyPath,
-    AUTHGENT_SIGNING_ALG: AUTHGENT_SIGNING_ALG,
-    AUTHGENT_DB_DSN: `sqlite://${config.dataPath}/authgent.db`,
-    ...config.env,
-    AUTHGENT_ISSUER: config.issuer,
-  };
-  const secretNames = Object.keys(config.secretEnv);
-  for (const name of secretNames) delete plain[name];
-  const names = [...Object.keys(plain), ...secretNames].sort();
-  if (secretNames.length === 0) return names.map((envName) => `${envName}=${plain[envName] ?? ""}`);
-  return pulumi.secret(
-    pulumi.all(
-      names.map((envName) => {
-        const secret = config.secretEnv[envName];
-        return secret ? pulumi.secret(secret.reveal()).apply((value) => `${envName}=${value}`) : pulumi.output(`${envName}=${plain[envName] ?? ""}`);
-      }),
-    ),
-  );
-}
-
 /** Reveals a config secret straight into a Pulumi secret; nothing else sees the text. */
-function secretInput(value: SecretValue | undefined, key = "a secret"): pulumi.Output<string> {
-  if (value === undefined) throw new Error(`${key} is not set (the stack config validation reports how to set it)`);
+function secretInput(value: SecretValue): pulumi.Output<string> {
   return pulumi.secret(value.reveal());
 }

@@ -5,12 +5,16 @@
  * provider imports: the policy pack bundles this file.
  */
 export const IMAGE_RESOURCES = {
-  /** Checked first: its suffix also ends with the Authgent image's. */
+  /** Checked before `authgent`: these suffixes also end with "-image". */
   caddy: { suffix: "-caddy-image", configKey: "authgent.tls.image" },
-  authgent: { suffix: "-image", configKey: "authgent.image" },
+  postgres: { suffix: "-postgres-image", configKey: "authgent.database.image" },
+  /** A pulled image (`authgent.image`), or the build whose base is `authgent.build.baseImage`. */
+  authgent: { suffix: "-image", configKey: "authgent.image", baseConfigKey: "authgent.build.baseImage" },
 } as const;
 
 /** The config key that sets the image of the `RemoteImage` with this logical name, if it is one of the component's. */
-export function imageConfigKey(resourceName: string): string | undefined {
-  return Object.values(IMAGE_RESOURCES).find((image) => resourceName.endsWith(image.suffix))?.configKey;
+export function imageConfigKey(resourceName: string, built = false): string | undefined {
+  const image = Object.values(IMAGE_RESOURCES).find((candidate) => resourceName.endsWith(candidate.suffix));
+  if (image === undefined) return undefined;
+  return built && "baseConfigKey" in image ? image.baseConfigKey : image.configKey;
 }

@@ -1,10 +1,11 @@
 import type { AuthgentConfigPlugin } from "../config.ts";
 import { authgentConfigSchema, type AuthgentConfig } from "./config.ts";
-import { authgentStackIssues } from "./stack-rules.ts";
+import { authgentStackIssues, authgentStackWarnings } from "./stack-rules.ts";
 
-/** Issue 4's hook into the stack config parser (`infra/config-plugins.ts`). */
+/** The `authgent:` block's hook into the stack config parser (`infra/config-plugins.ts`). */
 export const authgentPlugin: AuthgentConfigPlugin<AuthgentConfig> = {
   schema: authgentConfigSchema,
   issuerOf: (config) => config.issuer,
   check: (config, servers, stack) => authgentStackIssues(config, servers, stack),
+  warnings: (config, stack) => authgentStackWarnings(config, stack),
 };

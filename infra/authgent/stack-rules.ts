@@ -1,8 +1,8 @@
-import { SECURE_PLACEHOLDER } from "../secret-value.ts";
-import { configSetSecretCommand, keygenPipeCommand } from "./commands.ts";
+import { SECURE_PLACEHOLDER, SecretValue } from "../secret-value.ts";
+import { configSetSecretCommand } from "./commands.ts";
 import type { AuthgentConfig } from "./config.ts";
 import { parseDockerHost } from "./docker-host.ts";
-import { signingKeyProblem } from "./signing-key.ts";
+import { describeRequiredSecret, isMissingSecretPlaceholder, requiredSecrets } from "./required-secrets.ts";
 
 /** A finding, completed by its key path: "authgent.issuer must be …". */
 export interface AuthgentIssue {
@@ -18,40 +18,55 @@ export interface ServerIssuer {
 /** Stacks whose name (or last `org/project/stack` segment) is this are held to production rules. */
 export const PRODUCTION_STACK = "production";
 
+/** Shortest accepted secret key; `npm run keygen` makes 64 hex characters (256 bits), like the server's own default. */
+export const SECRET_KEY_MIN_LENGTH = 32;
+
 export function isProductionStack(stack: string): boolean {
   return stack.split("/").at(-1) === PRODUCTION_STACK;
 }
 
 /**
  * Rules that need more than the block itself: the stack (production rules,
- * commands naming it) and the resolved servers (issuer wiring).
+ * commands naming it) and the resolved servers (issuer wiring). Errors stop
+ * every reader; see `authgentStackWarnings` for what only warns.
  */
 export function authgentStackIssues(cfg: AuthgentConfig, servers: readonly ServerIssuer[], stack: string): AuthgentIssue[] {
   return [...issuerIssues(cfg, stack), ...secretIssues(cfg, stack), ...wiringIssues(cfg, servers)];
 }
 
+/**
+ * Required secrets the offline readers found unset and replaced with a
+ * placeholder: the plan renders, and says which command stores each one.
+ * Pulumi itself never substitutes them, so `preview`/`up` fail instead.
+ */
+export function authgentStackWarnings(cfg: AuthgentConfig, stack: string): AuthgentIssue[] {
+  return requiredSecrets(cfg)
+    .filter(({ value }) => value instanceof SecretValue && isMissingSecretPlaceholder(value.reveal()))
+    .map(({ path }) => {
+      const secret = describeRequiredSecret(path, stack);
+      return { path, message: `is not set (shown as a placeholder; pulumi preview and up refuse until it is): ${secret.purpose}. Set it with: ${secret.command}` };
+    });
+}
+
 function issuerIssues(cfg: AuthgentConfig, stack: string): AuthgentIssue[] {
   if (!isProductionStack(stack) || new URL(cfg.issuer).protocol === "https:") return [];
-  return [
-    {
-      path: "authgent.issuer",
-      message: `must be an https URL in production (the seed's checklist: TLS everywhere), got "${cfg.issuer}"; use tls.proxy: caddy for automatic HTTPS, or terminate TLS in front of Authgent`,
-    },
-  ];
+  return [{ path: "authgent.issuer", message: `must be an https URL in production (the seed's checklist: TLS everywhere), got "${cfg.issuer}"` }];
 }
 
 function secretIssues(cfg: AuthgentConfig, stack: string): AuthgentIssue[] {
   const issues: AuthgentIssue[] = [];
-  if (cfg.signingKey === undefined) {
-    issues.push({
-      path: "authgent.signingKey",
-      message: `is not set: Authgent needs its ES256 signing key. Generate one and store it encrypted (it never touches the disk): ${keygenPipeCommand(stack)}`,
-    });
-  } else {
-    const pem = cfg.signingKey.reveal();
-    // An encrypted value read without its secrets provider (offline plan) cannot be checked.
-    const problem = pem === SECURE_PLACEHOLDER ? undefined : signingKeyProblem(pem);
-    if (problem) issues.push({ path: "authgent.signingKey", message: problem });
+  for (const { path, value } of requiredSecrets(cfg)) {
+    if (value !== undefined) continue;
+    const secret = describeRequiredSecret(path, stack);
+    issues.push({ path, message: `is not set: ${secret.purpose}. Set it with: ${secret.command}` });
+  }
+  const key = cfg.secretKey?.reveal();
+  // An encrypted value read without its secrets provider (offline plan) cannot be checked.
+  if (key !== undefined && key !== SECURE_PLACEHOLDER && !isMissingSecretPlaceholder(key)) {
+    if (key.trim() !== key) issues.push({ path: "authgent.secretKey", message: "must not start or end with whitespace (a trailing newline?); store it again with npm run keygen" });
+    else if (key.length < SECRET_KEY_MIN_LENGTH) {
+      issues.push({ path: "authgent.secretKey", message: `must be at least ${SECRET_KEY_MIN_LENGTH} characters; generate one with npm run keygen` });
+    }
   }
   const host = parseDockerHost(cfg.host);
   if (host.ok && host.host.kind === "tcp" && cfg.dockerTls === undefined) {

@@ -3,6 +3,7 @@
  * because constructing a `PolicyPack` starts a gRPC server: tests import this.
  */
 import type { Policies } from "@pulumi/policy";
+import { consentPolicy, registrationPolicy } from "./policies/authgent-settings.ts";
 import { customDomainPolicy } from "./policies/custom-domain.ts";
 import { durableObjectLedgerPolicy } from "./policies/durable-object-ledger.ts";
 import { httpsUrlsPolicy } from "./policies/https-urls.ts";
@@ -23,5 +24,7 @@ export const POLICIES: Policies = [
   workersDevPolicy,
   observabilityPolicy,
   imageDigestPolicy,
+  consentPolicy,
+  registrationPolicy,
   plaintextSecretsPolicy,
 ];

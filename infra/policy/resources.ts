@@ -11,6 +11,7 @@ export const RESOURCE_TYPES = {
   workersRoute: "cloudflare:index/workersRoute:WorkersRoute",
   workersScriptSubdomain: "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
   remoteImage: "docker:index/remoteImage:RemoteImage",
+  dockerContainer: "docker:index/container:Container",
 } as const;
 
 /** One entry of `WorkersScript.bindings` (the fields the policies read). */

@@ -12,7 +12,7 @@
  *                        "inputs": { …, "bindings": [ …, { "type": "secret_text", "text": "[secret]" } ] } } ] }
  */
 import { fixedMigrationTag, type MigrationTagReader } from "../../infra/cloudflare-api.ts";
-import { PROJECT, type FleetConfig } from "../../infra/config.ts";
+import { PROJECT, type ConfigIssue, type FleetConfig } from "../../infra/config.ts";
 import { loadStackFileConfig, type ReadStackFileOptions } from "../../infra/config-source.ts";
 import type { MigrationLedger } from "../../infra/migrations.ts";
 import { deployStack, type DeployStackOptions, type StackOutputs } from "../../infra/program.ts";
@@ -90,6 +90,11 @@ export async function renderStack(stack: string, options: RenderOptions & ReadSt
 
 function byName(a: RegisteredResource, b: RegisteredResource): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : a.type < b.type ? -1 : a.type > b.type ? 1 : 0;
+}
+
+/** One line per config warning (see `FleetConfig.warnings`), as `npm run plan` and `npm start --stack` print them. */
+export function formatConfigWarnings(warnings: readonly ConfigIssue[]): string[] {
+  return warnings.map((warning) => `warning: ${warning.path} ${warning.message}`);
 }
 
 /** Human-readable listing: one block per resource, inputs as indented JSON. */

@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../infra/worker-bundle.ts";
 import { renderStack } from "../../scripts/lib/offline-plan.ts";
-import { committedStackOptions, withCommittedSigningKey } from "./authgent/stack-files.ts";
+import { committedStackOptions, withCommittedSecrets } from "./authgent/stack-files.ts";
 import { targetsFromOutputs } from "../../scripts/lib/verify-stack.ts";
 import { readProjectFile, runLikePulumi, stackConfigEnv, useFakeCloudflareApi, type RunnerResult } from "./support/language-host.ts";
 
@@ -41,7 +41,7 @@ const SEED: Record<string, { issuer: string; audience: string }> = {
 describe.each(["staging", "production"])("pulumi up --stack %s, as the language host runs it", (stack) => {
   let result: RunnerResult;
   beforeAll(async () => {
-    result = await runLikePulumi(stack, await withCommittedSigningKey(await stackConfigEnv(stack, cloudflareEnv())));
+    result = await runLikePulumi(stack, await withCommittedSecrets(await stackConfigEnv(stack, cloudflareEnv())));
   });
 
   it("runs where the engine runs the program and its providers: infra/, from Pulumi.yaml's main", () => {

@@ -1,5 +1,4 @@
 import { execFile } from "node:child_process";
-import { createPrivateKey } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -11,6 +10,9 @@ import { runKeygen, type KeygenIo } from "../../scripts/keygen.ts";
 const run = promisify(execFile);
 const TSX = resolve(REPO_ROOT, "node_modules/.bin/tsx");
 const SCRIPT = resolve(REPO_ROOT, "scripts/keygen.ts");
+const PIPE = "npm run --silent keygen -- --stack production | pulumi config set --secret --path authgent.secretKey --stack production";
+/** 32 random bytes as hex, like authgent-server's own `secrets.token_hex(32)` default; no trailing newline. */
+const SECRET = /^[0-9a-f]{64}$/;
 
 interface Captured extends KeygenIo {
   readonly out: string[];
@@ -23,14 +25,6 @@ function io(isTTY = false): Captured {
   return { out, err, stdout: { write: (text: string) => out.push(text), isTTY }, stderr: { write: (text: string) => err.push(text) } };
 }
 
-/** Asserts `pem` is what Authgent's AUTHGENT_SIGNING_ALG=ES256 needs: a P-256 private key in PKCS#8 PEM. */
-function expectEs256Pkcs8(pem: string): void {
-  expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----\n[\s\S]+\n-----END PRIVATE KEY-----\n?$/);
-  const key = createPrivateKey(pem);
-  expect(key.asymmetricKeyType).toBe("ec");
-  expect(key.asymmetricKeyDetails?.namedCurve).toBe("prime256v1");
-}
-
 let dir: string;
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "keygen-"));
@@ -40,58 +34,72 @@ afterEach(async () => {
 });
 
 describe("npm run keygen", () => {
-  it("writes an ES256 PKCS#8 key to a pipe and the exact pulumi command to stderr, creating no file", async () => {
+  it("writes AUTHGENT_SECRET_KEY to a pipe and the exact pulumi command to stderr, creating no file", async () => {
     // The real script in a child process: stdout is a pipe, as in `keygen | pulumi config set`.
     const { stdout, stderr } = await run(TSX, [SCRIPT, "--stack", "production"], { cwd: dir });
-    expectEs256Pkcs8(stdout);
-    expect(stderr).toContain(
-      "npm run --silent keygen -- --stack production | pulumi config set --secret --path authgent.signingKey --stack production",
-    );
-    expect(stderr).not.toContain("PRIVATE KEY");
+    expect(stdout).toMatch(SECRET);
+    expect(stderr).toContain(PIPE);
+    expect(stderr).not.toContain(stdout);
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it("makes a different key every run", async () => {
-    const first = io();
-    const second = io();
+  it("prints its usage on --help and exits 0, generating nothing", async () => {
+    const { stdout, stderr } = await run(TSX, [SCRIPT, "--help"], { cwd: dir });
+    expect(stdout).toContain("usage: npm run --silent keygen -- --stack <stack> [--path <config path>] [--out <file>]");
+    expect(stdout).not.toMatch(/[0-9a-f]{64}/);
+    expect(stderr).toBe("");
+  });
+
+  it("makes a different secret every run", async () => {
+    const [first, second] = [io(), io()];
     await runKeygen(["--stack", "staging"], first);
     await runKeygen(["--stack", "staging"], second);
     expect(first.out.join("")).not.toBe(second.out.join(""));
   });
 
-  it("refuses to print the key to a terminal and says how to pipe it instead", async () => {
+  it("names the config path it was asked for in the printed command", async () => {
+    const captured = io();
+    expect(await runKeygen(["--stack", "staging", "--path", "authgent.database.password"], captured)).toBe(0);
+    expect(captured.err.join("")).toContain(
+      "npm run --silent keygen -- --stack staging --path authgent.database.password | pulumi config set --secret --path authgent.database.password --stack staging",
+    );
+    const wrong = io();
+    expect(await runKeygen(["--stack", "staging", "--path", "authgent.signingKey"], wrong)).toBe(2);
+    expect(wrong.err.join("")).toContain('--path must be one of authgent.secretKey, authgent.database.password, authgent.registration.token, got "authgent.signingKey"');
+  });
+
+  it("refuses to print the secret to a terminal and says how to pipe it instead", async () => {
     const terminal = io(true);
     expect(await runKeygen(["--stack", "production"], terminal)).toBe(1);
     expect(terminal.out).toEqual([]);
-    expect(terminal.err.join("")).toContain("refusing to print a private key to a terminal");
-    expect(terminal.err.join("")).toContain("| pulumi config set --secret --path authgent.signingKey --stack production");
+    expect(terminal.err.join("")).toContain("refusing to print a secret to a terminal");
+    expect(terminal.err.join("")).toContain(PIPE);
   });
 
-  it("writes --out with mode 0600 and prints the pulumi command reading that file", async () => {
-    const file = join(dir, "ec-private.pem");
+  it("writes --out outside the repository with mode 0600 and prints the pulumi command reading that file", async () => {
+    const file = join(dir, "authgent-production.secret");
     const captured = io(true);
     expect(await runKeygen(["--stack", "production", "--out", file], captured)).toBe(0);
-    expectEs256Pkcs8(await readFile(file, "utf8"));
+    expect(await readFile(file, "utf8")).toMatch(SECRET);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
-    const printed = captured.out.join("");
-    expect(printed).toContain(`pulumi config set --secret --path authgent.signingKey --stack production < ${file}`);
-    expect(printed).not.toContain("PRIVATE KEY");
+    expect(captured.out.join("")).toContain(`pulumi config set --secret --path authgent.secretKey --stack production < ${file}`);
+  });
+
+  it("never writes a secret into the repository", async () => {
+    const inside = join(REPO_ROOT, "authgent-production.secret");
+    const captured = io();
+    expect(await runKeygen(["--stack", "production", "--out", inside], captured)).toBe(1);
+    expect(captured.err.join("")).toContain("is inside the repository");
+    await expect(stat(inside)).rejects.toMatchObject({ code: "ENOENT" });
   });
 
   it("never overwrites an existing file", async () => {
-    const file = join(dir, "ec-private.pem");
-    await writeFile(file, "the key in service\n");
+    const file = join(dir, "secret");
+    await writeFile(file, "the secret in service");
     const captured = io();
     expect(await runKeygen(["--stack", "production", "--out", file], captured)).toBe(1);
-    expect(await readFile(file, "utf8")).toBe("the key in service\n");
+    expect(await readFile(file, "utf8")).toBe("the secret in service");
     expect(captured.err.join("")).toContain(`${file} already exists; choose a new file name`);
-  });
-
-  it("quotes a file name with spaces in the printed command", async () => {
-    const file = join(dir, "my key.pem");
-    const captured = io();
-    await runKeygen(["--stack", "production", "--out", file], captured);
-    expect(captured.out.join("")).toContain(`< '${file}'`);
   });
 
   it("requires --stack and rejects unknown options with usage", async () => {
@@ -100,7 +108,7 @@ describe("npm run keygen", () => {
     expect(missing.err.join("")).toContain("--stack is required");
     const unknown = io();
     expect(await runKeygen(["--stack", "production", "--force"], unknown)).toBe(2);
-    expect(unknown.err.join("")).toContain("usage: npm run --silent keygen -- --stack <stack> [--out <file>]");
+    expect(unknown.err.join("")).toContain("usage: npm run --silent keygen");
     expect(missing.out.concat(unknown.out)).toEqual([]);
   });
 });

@@ -1,21 +1,21 @@
-import { generateSigningKey } from "../../../infra/authgent/signing-key.ts";
+import { randomBytes } from "node:crypto";
 import { authgentConfigSchema, type AuthgentConfig, type AuthgentConfigInput } from "../../../infra/authgent/config.ts";
 
-/** A real ES256 PKCS#8 key, generated per test run so no private key lives in the repository. */
-export const TEST_SIGNING_KEY = (await generateSigningKey()).pkcs8Pem;
+/** An AUTHGENT_SECRET_KEY as `npm run keygen` makes it, generated per run so none lives in the repository. */
+export const TEST_SECRET_KEY = randomBytes(32).toString("hex");
 
-/** The production shape: the seed's issuer behind Caddy on an SSH-reached VPS. */
+/** The production shape: the issuer behind Caddy on an SSH-reached VPS. */
 export const BASE_INPUT: AuthgentConfigInput = {
   host: "ssh://deploy@vps.yourcompany.com",
   issuer: "https://auth.yourcompany.com",
-  signingKey: TEST_SIGNING_KEY,
+  secretKey: TEST_SECRET_KEY,
 };
 
 export function authgentConfig(overrides: Partial<AuthgentConfigInput> = {}): AuthgentConfig {
   return authgentConfigSchema.parse({ ...BASE_INPUT, ...overrides });
 }
 
-/** What an `authgent:` block with the default Caddy proxy declares, as the offline plan lists it (sorted by name). */
+/** What an `authgent:` block with the default build, SQLite and Caddy declares, as the offline plan lists it (sorted by name). */
 export const AUTHGENT_PLAN_RESOURCES = [
   { type: "authgent-edge:authgent:AuthgentServer", name: "authgent", parent: null },
   { type: "docker:index/container:Container", name: "authgent-caddy", parent: "authgent" },

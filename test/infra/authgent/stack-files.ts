@@ -1,16 +1,16 @@
 /**
  * The committed stacks as they look once an operator has stored Authgent's
- * signing key (`npm run --silent keygen -- --stack <s> | pulumi config set
- * --secret --path authgent.signingKey --stack <s>`). The committed files
- * cannot carry it — a `secure:` value needs the stack's secrets provider — so
- * a stack that runs Authgent fails validation, by design, until it is set.
- * Tests that render such a stack go through these helpers.
+ * secret key (`npm run --silent keygen -- --stack <s> | pulumi config set
+ * --secret --path authgent.secretKey --stack <s>`). The committed files
+ * cannot carry it (a `secure:` value needs the stack's secrets provider):
+ * offline they render with a placeholder and a warning, and Pulumi refuses
+ * them. Tests that need the stack as deployed go through these helpers.
  */
+import { randomBytes } from "node:crypto";
 import { copyFile, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseDocument } from "yaml";
-import { generateSigningKey } from "../../../infra/authgent/signing-key.ts";
 import { REPO_ROOT } from "../../../infra/worker-bundle.ts";
 
 const AUTHGENT_KEY = "authgent-edge:authgent";
@@ -21,23 +21,23 @@ const dirs = new Map<string, Promise<string | undefined>>();
 
 /**
  * Options for `renderStack` / `loadStackFileConfig` / `resolveLocalRun`: the
- * committed `Pulumi.<stack>.yaml`, plus `authgent.signingKey` as a `secure:`
+ * committed `Pulumi.<stack>.yaml`, plus `authgent.secretKey` as a `secure:`
  * value when the stack runs Authgent (then `{ dir }` is a temp copy).
  */
 export async function committedStackOptions(stack: string): Promise<{ dir?: string }> {
   let dir = dirs.get(stack);
   if (!dir) {
-    dir = copyWithSigningKey(stack);
+    dir = copyWithSecretKey(stack);
     dirs.set(stack, dir);
   }
   const resolved = await dir;
   return resolved === undefined ? {} : { dir: resolved };
 }
 
-async function copyWithSigningKey(stack: string): Promise<string | undefined> {
+async function copyWithSecretKey(stack: string): Promise<string | undefined> {
   const doc = parseDocument(await readFile(resolve(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8"));
   if (!doc.hasIn(["config", AUTHGENT_KEY])) return undefined;
-  doc.setIn(["config", AUTHGENT_KEY, "signingKey"], doc.createNode({ secure: TEST_CIPHERTEXT }));
+  doc.setIn(["config", AUTHGENT_KEY, "secretKey"], doc.createNode({ secure: TEST_CIPHERTEXT }));
   const dir = await mkdtemp(join(tmpdir(), `stack-${stack}-`));
   await writeFile(join(dir, `Pulumi.${stack}.yaml`), doc.toString());
   await copyFile(resolve(REPO_ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
@@ -46,17 +46,16 @@ async function copyWithSigningKey(stack: string): Promise<string | undefined> {
 
 /**
  * Language-host config (PULUMI_CONFIG + secret keys) as `pulumi up` hands it
- * to the program once the key is set: decrypted, the `authgent` key listed as
- * secret. Unchanged for a stack without Authgent.
+ * to the program once the secret key is set: decrypted, the `authgent` key
+ * listed as secret. Unchanged for a stack without Authgent.
  */
-export async function withCommittedSigningKey<E extends { config: Record<string, string>; secretKeys: string[] }>(env: E): Promise<E> {
+export async function withCommittedSecrets<E extends { config: Record<string, string>; secretKeys: string[] }>(env: E): Promise<E> {
   const raw = env.config[AUTHGENT_KEY];
   if (raw === undefined) return env;
   const block = JSON.parse(raw) as Record<string, unknown>;
-  const { pkcs8Pem } = await generateSigningKey();
   return {
     ...env,
-    config: { ...env.config, [AUTHGENT_KEY]: JSON.stringify({ ...block, signingKey: pkcs8Pem }) },
+    config: { ...env.config, [AUTHGENT_KEY]: JSON.stringify({ ...block, secretKey: randomBytes(32).toString("hex") }) },
     secretKeys: [...new Set([...env.secretKeys, AUTHGENT_KEY])],
   };
 }

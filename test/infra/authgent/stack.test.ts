@@ -3,13 +3,14 @@
  * `parseStackConfig` (with the registered plugin) → `infra/program.ts` under
  * Pulumi's mocks, as `npm run plan` and `pulumi up` run it.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { StackConfigError } from "../../../infra/config.ts";
 import { SECURE_PLACEHOLDER, stackFileInput } from "../../../infra/config-source.ts";
 import { parseStackConfig } from "../../../infra/config.ts";
 import { authgentConfigPlugin } from "../../../infra/config-plugins.ts";
 import { renderFleet, renderStack, type PlanResource } from "../../../scripts/lib/offline-plan.ts";
-import { AUTHGENT_PLAN_RESOURCES, TEST_SIGNING_KEY } from "./fixtures.ts";
+import { AUTHGENT_PLAN_RESOURCES, TEST_SECRET_KEY } from "./fixtures.ts";
 
 const SCRIPT = "cloudflare:index/workersScript:WorkersScript";
 const ISSUER = "https://auth.yourcompany.com";
@@ -36,7 +37,7 @@ function stackText(authgent: string[], defaults = ["    zoneId: fedcba9876543210
 const AUTHGENT_BLOCK = [
   "    host: ssh://deploy@vps.yourcompany.com",
   `    issuer: ${ISSUER}`,
-  "    signingKey:",
+  "    secretKey:",
   "      secure: v1:AAAAAAAAAAAAAAAA:BBBBBBBBBBBBBBBBBBBBBBBB",
 ];
 
@@ -73,30 +74,36 @@ describe("a stack with an authgent: block", () => {
       expect(bindings.find((b) => b.name === "AUTHGENT_ISSUER"), script.name).toEqual({ type: "plain_text", name: "AUTHGENT_ISSUER", text: ISSUER });
     }
     const container = plan.resources.find((r) => r.name === "authgent-container");
-    expect(container?.inputs["envs"]).toContain(`AUTHGENT_ISSUER=${ISSUER}`);
+    expect(container?.inputs["envs"]).toContain(`AUTHGENT_SERVER_URL=${ISSUER}`);
   });
 
-  it("shows the signing key only as [secret] in the plan", async () => {
+  it("sends the secret key, and only it, as a secret: the plan shows every other setting", async () => {
     const { plan, resources } = await renderFleet(parse("production", stackText(AUTHGENT_BLOCK)));
-    expect(plan.resources.find((r) => r.name === "authgent-container")?.inputs["uploads"]).toEqual([
-      { content: "[secret]", file: "/keys/ec-private.pem", permissions: "0444" },
-    ]);
-    expect(resources.find((r) => r.name === "authgent-container")?.secretPaths).toEqual(["uploads[0].content"]);
+    const envs = plan.resources.find((r) => r.name === "authgent-container")?.inputs["envs"] as string[];
+    const index = envs.indexOf("[secret]");
+    expect(envs.filter((e) => e === "[secret]")).toHaveLength(1);
+    expect(resources.find((r) => r.name === "authgent-container")?.secretPaths).toEqual([`envs[${index}]`]);
+    expect(envs).toContain('AUTHGENT_SCOPES_SUPPORTED=["mcp:read","mcp:write"]');
     expect(JSON.stringify(plan)).not.toContain(SECURE_PLACEHOLDER);
   });
 
-  it("exports the issuer, JWKS and RFC 8414 metadata URLs", async () => {
+  it("exports the issuer URLs and the key rotation command against the stack's Docker host", async () => {
     const { outputs } = await renderFleet(parse("production", stackText(AUTHGENT_BLOCK)));
-    const urls = await new Promise<string[]>((resolve) => {
-      const a = outputs.authgent!;
-      void a.issuerUrl.apply((i) => a.jwksUrl.apply((j) => a.metadataUrl.apply((m) => resolve([i, j, m]))));
+    const a = outputs.authgent!;
+    const values = await new Promise<string[]>((resolve) => {
+      void pulumi.all([a.issuerUrl, a.jwksUrl, a.metadataUrl, a.rotateKeysCommand]).apply(resolve);
     });
-    expect(urls).toEqual([ISSUER, `${ISSUER}/.well-known/jwks.json`, `${ISSUER}/.well-known/oauth-authorization-server`]);
+    expect(values).toEqual([
+      ISSUER,
+      `${ISSUER}/.well-known/jwks.json`,
+      `${ISSUER}/.well-known/oauth-authorization-server`,
+      "docker -H ssh://deploy@vps.yourcompany.com exec authgent authgent-server rotate-keys",
+    ]);
   });
 
-  it("accepts the decrypted signing key a real deployment sees", () => {
+  it("accepts the decrypted secret key a real deployment sees", () => {
     const values = stackFileInput("production", stackText(AUTHGENT_BLOCK)).values;
-    const authgent = { ...(values["authgent"] as object), signingKey: TEST_SIGNING_KEY };
+    const authgent = { ...(values["authgent"] as object), secretKey: TEST_SECRET_KEY };
     expect(() => parseStackConfig({ stack: "production", values: { ...values, authgent }, plaintextSecretPaths: [] }, { authgent: authgentConfigPlugin! })).not.toThrow();
   });
 });
@@ -117,33 +124,44 @@ describe("a stack without an authgent: block", () => {
 });
 
 describe("authgent: validation in the stack config", () => {
-  it("fails when Authgent is enabled without a signing key, naming the key and the command", () => {
-    expect(problems("production", stackText(AUTHGENT_BLOCK.slice(0, 2)))).toEqual([
-      "authgent.signingKey is not set: Authgent needs its ES256 signing key. Generate one and store it encrypted (it never touches the disk): " +
-        "npm run --silent keygen -- --stack production | pulumi config set --secret --path authgent.signingKey --stack production",
+  it("renders a stack file without the secret key, with a visible placeholder and a warning naming the command", async () => {
+    const config = parse("production", stackText(AUTHGENT_BLOCK.slice(0, 2)));
+    expect(config.warnings?.map((w) => `${w.path} ${w.message}`)).toEqual([
+      expect.stringContaining(
+        "authgent.secretKey is not set (shown as a placeholder; pulumi preview and up refuse until it is): authgent-server encrypts the signing keys it stores with it",
+      ),
     ]);
+    expect(config.warnings?.[0]?.message).toContain(
+      "Set it with: npm run --silent keygen -- --stack production | pulumi config set --secret --path authgent.secretKey --stack production",
+    );
+    const { plan } = await renderFleet(config);
+    expect(plan.resources.find((r) => r.name === "authgent-container")?.inputs["envs"]).toContain("AUTHGENT_SECRET_KEY=[not set: authgent.secretKey]");
   });
 
-  it("fails a signing key stored in plain text in the stack file, without printing it", () => {
-    const block = [...AUTHGENT_BLOCK.slice(0, 2), "    signingKey: |", ...TEST_SIGNING_KEY.trimEnd().split("\n").map((line) => `      ${line}`)];
-    const found = problems("production", stackText(block));
-    expect(found).toEqual([
-      "authgent.signingKey is stored in plain text: remove it and run `pulumi config set --secret --path 'authgent.signingKey' <value>`",
-    ]);
-    expect(found.join()).not.toContain("PRIVATE KEY");
-  });
-
-  it("fails an http issuer in production", () => {
-    const block = ["    host: ssh://deploy@vps.yourcompany.com", "    issuer: http://auth.yourcompany.com", ...AUTHGENT_BLOCK.slice(2), "    tls: { proxy: none }"];
-    expect(problems("production", stackText(block))).toContain(
-      'authgent.issuer must be an https URL in production (the seed\'s checklist: TLS everywhere), got "http://auth.yourcompany.com"; use tls.proxy: caddy for automatic HTTPS, or terminate TLS in front of Authgent',
+  it("refuses the same config without the secret key when Pulumi reads it (preview and up)", () => {
+    const { values } = stackFileInput("production", stackText(AUTHGENT_BLOCK));
+    const { secretKey: _dropped, ...authgent } = values["authgent"] as Record<string, unknown>;
+    expect(() => parseStackConfig({ stack: "production", values: { ...values, authgent }, plaintextSecretPaths: [] }, { authgent: authgentConfigPlugin! })).toThrow(
+      "authgent.secretKey is not set: authgent-server encrypts the signing keys it stores with it",
     );
   });
 
-  it("blames authgent.issuer, once, when the workers would refuse the issuer it deploys", () => {
+  it("fails a secret key stored in plain text in the stack file, without printing it", () => {
+    const block = [...AUTHGENT_BLOCK.slice(0, 2), `    secretKey: ${TEST_SECRET_KEY}`];
+    const found = problems("production", stackText(block));
+    expect(found).toEqual(["authgent.secretKey is stored in plain text: remove it and run `pulumi config set --secret --path 'authgent.secretKey' <value>`"]);
+    expect(found.join()).not.toContain(TEST_SECRET_KEY);
+  });
+
+  it("fails the seed's signingKey, saying what replaced it", () => {
+    const block = [...AUTHGENT_BLOCK, "    signingKey:", "      secure: v1:AAAAAAAAAAAAAAAA:CCCC"];
+    expect(problems("production", stackText(block))).toEqual([expect.stringMatching(/^authgent\.signingKey is no longer used: authgent-server generates its own ES256 signing keys/)]);
+  });
+
+  it("fails an http issuer outside localhost, naming the key", () => {
     const block = ["    host: ssh://deploy@vps.yourcompany.com", "    issuer: http://auth.yourcompany.com", ...AUTHGENT_BLOCK.slice(2), "    tls: { proxy: none }"];
     expect(problems("staging", stackText(block))).toEqual([
-      'authgent.issuer is rejected by the worker: AUTHGENT_ISSUER must be an https URL (http is allowed only for localhost), got "http://auth.yourcompany.com"',
+      'authgent.issuer must be https (http is accepted for localhost only: tokens and metadata travel over TLS), got "http://auth.yourcompany.com"; write https://auth.yourcompany.com',
     ]);
   });
 

@@ -46,22 +46,19 @@ describe("policies over the offline plan", () => {
     expect(await violationsOf("staging")).toEqual([]);
   });
 
-  it("the seed's production stack passes every policy except an unpinned Authgent image, which it must report", async () => {
+  it("the committed production stack passes every policy except an unpinned Caddy image and open registration, which it must report", async () => {
     const { plan, found } = await planAndViolations("production", (await committedStackOptions("production")).dir);
-    // The shipped stack may use the seed's authgent/authgent:latest: the policy then
-    // blocks production until the operator pins the digest they tested.
-    const images = plan.resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage").map((r) => [r.name, String(r.inputs.name)]);
-    expect(images.sort()).toEqual([
-      ["authgent-caddy-image", "caddy:2"],
-      ["authgent-image", "authgent/authgent:latest"],
-    ]);
+    // Authgent is built on a digest-pinned Python base; the operator still has to pin the Caddy
+    // image they tested and decide on registration before production goes live.
+    const images = plan.resources.filter((r) => r.type === "docker:index/remoteImage:RemoteImage").map((r) => r.name);
+    expect(images.sort()).toEqual(["authgent-caddy-image", "authgent-image"]);
     expect(found.sort()).toEqual([
-      expect.stringMatching(/^authgent-image-pinned-by-digest: Image "authgent\/authgent:latest" is not pinned .* set authgent\.image to authgent\/authgent:latest@sha256:<digest> in Pulumi\.production\.yaml\.$/),
       expect.stringMatching(/^authgent-image-pinned-by-digest: Image "caddy:2" is not pinned .* set authgent\.tls\.image to caddy:2@sha256:<digest> in Pulumi\.production\.yaml\.$/),
+      expect.stringMatching(/^authgent-registration-not-open: Authgent runs with AUTHGENT_REGISTRATION_POLICY=open/),
     ]);
   });
 
-  it("reports both unpinned images of a production Authgent host (Authgent and Caddy)", async () => {
+  it("reports every unpinned image and auto-approved consent of a production Authgent host", async () => {
     const dir = await productionStackDir([
       "config:",
       "  authgent-edge:accountId: 0123456789abcdef0123456789abcdef",
@@ -74,17 +71,19 @@ describe("policies over the offline plan", () => {
       "  authgent-edge:authgent:",
       "    host: ssh://deploy@auth.yourcompany.com",
       "    issuer: https://auth.yourcompany.com",
-      "    image: authgent/authgent:latest",
-      "    signingKey:",
+      "    image: ghcr.io/acme/authgent-server:1",
+      "    consentMode: auto_approve",
+      "    registration: { policy: admin }",
+      "    database: { type: postgres, password: { secure: v1:AAAAAAAAAAAAAAAA:placeholder } }",
+      "    secretKey:",
       "      secure: v1:AAAAAAAAAAAAAAAA:placeholder",
-      "    tls:",
-      "      proxy: caddy",
-      "      email: ops@yourcompany.com",
     ]);
     const found = await violationsOf("production", dir);
     expect(found.sort()).toEqual([
-      expect.stringContaining('authgent-image-pinned-by-digest: Image "authgent/authgent:latest" is not pinned'),
+      expect.stringContaining("authgent-consent-not-auto-approve: Authgent runs with AUTHGENT_CONSENT_MODE=auto_approve"),
       expect.stringContaining('authgent-image-pinned-by-digest: Image "caddy:2" is not pinned'),
+      expect.stringContaining('authgent-image-pinned-by-digest: Image "ghcr.io/acme/authgent-server:1" is not pinned'),
+      expect.stringContaining('authgent-image-pinned-by-digest: Image "postgres:16-alpine" is not pinned'),
     ]);
   });
 

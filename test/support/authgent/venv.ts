@@ -11,7 +11,7 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -60,9 +60,7 @@ export interface EnsureVenvOptions {
  */
 export async function ensureAuthgentVenv(options: EnsureVenvOptions = {}): Promise<AuthgentVenv> {
   const root = options.root ?? AUTHGENT_VENV_ROOT;
-  const constraints = await readFile(AUTHGENT_CONSTRAINTS_FILE, "utf8");
-  const key = `${AUTHGENT_SERVER_VERSION}-${createHash("sha256").update(constraints).digest("hex").slice(0, 12)}`;
-  const dir = join(root, key);
+  const dir = await authgentVenvDir(root);
   const ready = await readMarker(dir);
   if (ready) return ready;
 
@@ -87,6 +85,12 @@ export async function ensureAuthgentVenv(options: EnsureVenvOptions = {}): Promi
   } finally {
     await rm(lock, { recursive: true, force: true });
   }
+}
+
+/** `<root>/<version>-<first 12 hex of sha256(constraints.txt)>`: a new pin or constraint set gets a new venv. */
+export async function authgentVenvDir(root: string = AUTHGENT_VENV_ROOT): Promise<string> {
+  const constraints = await readFile(AUTHGENT_CONSTRAINTS_FILE, "utf8");
+  return join(root, `${AUTHGENT_SERVER_VERSION}-${createHash("sha256").update(constraints).digest("hex").slice(0, 12)}`);
 }
 
 async function requirePython(): Promise<PythonInterpreter> {
@@ -132,12 +136,21 @@ async function install(dir: string, python: PythonInterpreter, log: (line: strin
 }
 
 async function readMarker(dir: string): Promise<AuthgentVenv | undefined> {
+  let venv: AuthgentVenv;
   try {
-    return JSON.parse(await readFile(join(dir, READY_MARKER), "utf8")) as AuthgentVenv;
+    venv = JSON.parse(await readFile(join(dir, READY_MARKER), "utf8")) as AuthgentVenv;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
+  // bin/python links to the interpreter the venv was made from; if that was
+  // removed (a Python upgrade), the venv is dead: report it as not installed.
+  try {
+    await access(venv.python);
+  } catch {
+    return undefined;
+  }
+  return venv;
 }
 
 /** mkdir is atomic: exactly one caller creates the lock. A lock whose owner process is gone is removed. */

@@ -35,6 +35,7 @@ Generates a random secret (${SECRET_BYTES} bytes, hex) for the stack's authgent:
                    ${keygenPipeCommand("<stack>")}
   --out <file>   the secret is written to a new file outside the repository
                  (mode 0600; an existing file is never overwritten)
+  -h, --help     this text
 `;
 
 /** Owner read/write only. */

@@ -13,11 +13,12 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { REPO_ROOT } from "../../../infra/worker-bundle.ts";
 import { renderStack } from "../../../scripts/lib/offline-plan.ts";
 import { startLocalWorker, type LocalWorker, type WorkerVars } from "../../../scripts/lib/local-worker.ts";
 import { WORKER_VARS } from "../../../worker/bindings.ts";
@@ -155,6 +156,17 @@ describeWithPython(`the production plan's Authgent container, run as the real au
     expect(metadata["issuer"]).toBe(issuer);
     expect(metadata["jwks_uri"]).toBe(`${issuer}/.well-known/jwks.json`);
     expect(metadata["scopes_supported"]).toEqual(["mcp:read", "mcp:write"]);
+  });
+
+  it("backs up its SQLite database with the command docs/authgent.md gives, signing keys included", async () => {
+    const doc = await readFile(join(REPO_ROOT, "docs/authgent.md"), "utf8");
+    // `docker -H … exec authgent python -c "<script>"`: the script runs in the container, on the data volume.
+    const script = /exec authgent python -c "([^"]+)"/.exec(doc)?.[1];
+    expect(script).toContain(".backup(");
+    const local = (script ?? "").replaceAll(`'${planned.dataPath}/`, `'${dataDir}/`);
+    expect(await run(venv.python, ["-c", local], { PATH: "/usr/bin:/bin" })).toBe(0);
+    const count = `import sqlite3; assert sqlite3.connect('${dataDir}/authgent-backup.db').execute('select count(*) from signing_keys').fetchone()[0] >= 1`;
+    expect(await run(venv.python, ["-c", count], { PATH: "/usr/bin:/bin" })).toBe(0);
   });
 
   it("mints a token the worker accepts, the worker running with the plan's vars", async () => {

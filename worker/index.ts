@@ -29,7 +29,7 @@ function depsFor(env: Env): McpDeps {
   let deps = depsByEnv.get(env);
   if (!deps) {
     const dpopReplay = new DpopReplayGuard({
-      shared: (principal, use) => new AgentClient(env, principal, workerConfig(env).rateLimitPerMinute).recordDpopProof(use),
+      shared: (principal, uses) => new AgentClient(env, principal, workerConfig(env).rateLimitPerMinute).recordDpopProofs(uses),
     });
     deps = {
       authenticate: (request, config, ctx) =>

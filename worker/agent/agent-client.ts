@@ -49,8 +49,8 @@ export class AgentClient {
   }
 
   /** The user's shared DPoP proof ledger (`DpopReplayGuard`'s cross-isolate half). */
-  async recordDpopProof(use: ProofUse): Promise<ProofVerdict> {
-    return await this.#agent().recordDpopProof(this.#owner, use);
+  async recordDpopProofs(uses: readonly ProofUse[]): Promise<ProofVerdict[]> {
+    return await this.#agent().recordDpopProofs(this.#owner, uses);
   }
 
   #agent(): DurableObjectStub<AuthgentMCPAgent> {

@@ -44,13 +44,15 @@ export class AuthgentMCPAgent extends DurableObject<Env> {
   }
 
   /**
-   * Records one DPoP proof of this user's token (RFC 9449 §11.1 replay
-   * check across isolates; `dpop-ledger.ts`). Not counted against the exact
-   * limit: it runs on every DPoP request, which the edge limiter meters.
+   * Records DPoP proofs of this user's tokens, in order, one verdict each
+   * (RFC 9449 §11.1 replay check across isolates; `dpop-ledger.ts`). One
+   * synchronous block, so the batch commits as one write. Not counted against
+   * the exact limit: it runs on every DPoP request, which the edge limiter meters.
    */
-  recordDpopProof(owner: string, use: ProofUse): ProofVerdict {
+  recordDpopProofs(owner: string, uses: readonly ProofUse[]): ProofVerdict[] {
     this.#assertOwner(owner);
-    return this.#dpop.record(use, Date.now() / 1000);
+    const now = Date.now() / 1000;
+    return uses.map((use) => this.#dpop.record(use, now));
   }
 
   /** Starts a session (MCP `initialize`). Counts against the exact limit. */

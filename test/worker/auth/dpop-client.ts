@@ -5,7 +5,7 @@
  * defect at a time.
  */
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
-import { accessTokenHash } from "../../../worker/auth/dpop/verify-proof.ts";
+import { accessTokenHash } from "../../../worker/auth/dpop/ath.ts";
 import { mint, type MintRequest } from "./issuer-admin.ts";
 
 export interface DpopKey {

@@ -8,7 +8,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AgentClient } from "../../../worker/agent/agent-client.ts";
 import type { AuthgentMCPAgent } from "../../../worker/agent/authgent-mcp-agent.ts";
-import { DpopProofLedger } from "../../../worker/agent/dpop-ledger.ts";
+import { DPOP_FLUSH_INTERVAL_MS, DpopProofLedger } from "../../../worker/agent/dpop-ledger.ts";
 import { DpopReplayGuard, type SharedProofLedger } from "../../../worker/auth/dpop/replay-guard.ts";
 import { principalKey, type Principal } from "../../../worker/auth/principal.ts";
 import { dpopKey, dpopProof, type DpopKey } from "../auth/dpop-client.ts";
@@ -72,17 +72,32 @@ describe("the replay guard's two layers", () => {
     email: undefined,
     name: undefined,
   });
-  const doLedger: SharedProofLedger = (p, use) => new AgentClient(env, p, 1000).recordDpopProof(use);
+  const doLedger: SharedProofLedger = (p, uses) => new AgentClient(env, p, 1000).recordDpopProofs(uses);
   const proof = (jti: string) => ({ jkt: "thumb", jti, iat: Math.floor(Date.now() / 1000), nonce: undefined });
   const OPTIONS = { maxAgeSeconds: 60, nonceRequired: false };
 
   it("answers a replay in the same isolate without asking the Durable Object", async () => {
     const calls: string[] = [];
-    const guard = new DpopReplayGuard({ shared: async (p, use) => (calls.push(use.id), await doLedger(p, use)) });
+    const guard = new DpopReplayGuard({ shared: async (p, uses) => (calls.push(...uses.map((u) => u.id)), await doLedger(p, uses)) });
     const user = principal(`u-${crypto.randomUUID()}`);
     await guard.check(user, proof("a"), OPTIONS, Date.now() / 1000);
     await expect(guard.check(user, proof("a"), OPTIONS, Date.now() / 1000)).rejects.toMatchObject({ check: "replayed" });
     expect(calls).toEqual(["thumb a"]);
+  });
+
+  it("sends proofs of one user that arrive together in one ledger call, each with its own verdict", async () => {
+    const batches: number[] = [];
+    const guard = new DpopReplayGuard({ shared: async (p, uses) => (batches.push(uses.length), await doLedger(p, uses)) });
+    const user = principal(`u-${crypto.randomUUID()}`);
+    const now = Date.now() / 1000;
+    const outcomes = await Promise.allSettled(["1", "2", "3", "4", "5"].map((jti) => guard.check(user, proof(jti), OPTIONS, now)));
+    expect(outcomes.every((o) => o.status === "fulfilled")).toBe(true);
+    expect(batches).toEqual([5]);
+    // The same ids from another isolate: all refused by the ledger, again in one call.
+    const other = new DpopReplayGuard({ shared: async (p, uses) => (batches.push(uses.length), await doLedger(p, uses)) });
+    const again = await Promise.allSettled(["1", "2", "3"].map((jti) => other.check(user, proof(jti), OPTIONS, now)));
+    expect(again.map((o) => (o.status === "rejected" ? (o.reason as { check?: string }).check : "accepted"))).toEqual(["replayed", "replayed", "replayed"]);
+    expect(batches).toEqual([5, 3]);
   });
 
   it("refuses in a second isolate what the first accepted, and accepts each new jti once", async () => {
@@ -94,12 +109,13 @@ describe("the replay guard's two layers", () => {
     await expect(isolateA.check(user, proof("y"), OPTIONS, Date.now() / 1000)).rejects.toMatchObject({ check: "replayed" });
   });
 
-  it("keeps proof ids in SQLite: a restarted object (new ledger, same storage) still refuses them until they expire", async () => {
+  it("writes proof ids to SQLite within the flush interval: a restarted object (new ledger, same storage) still refuses them until they expire", async () => {
     const user = principal(`u-${crypto.randomUUID()}`);
     const stub = env.MCP_OBJECT.get(env.MCP_OBJECT.idFromName(principalKey(user)));
     const now = Math.floor(Date.now() / 1000);
     const use = { id: "k j", expiresAt: now + 60, nonce: undefined, nonceRequired: false };
-    expect(await stub.recordDpopProof(principalKey(user), use)).toEqual({ outcome: "fresh" });
+    expect(await stub.recordDpopProofs(principalKey(user), [use])).toEqual([{ outcome: "fresh" }]);
+    await new Promise((resolve) => setTimeout(resolve, DPOP_FLUSH_INTERVAL_MS + 100));
     await runInDurableObject(stub, (_instance: AuthgentMCPAgent, state) => {
       const restarted = new DpopProofLedger(state.storage.sql);
       expect(restarted.record(use, now + 1)).toEqual({ outcome: "replayed" });

@@ -1,9 +1,11 @@
 import { DpopNonceRequiredError, InvalidDpopProofError } from "../errors.ts";
-import type { Principal } from "../principal.ts";
+import { principalKey, type Principal } from "../principal.ts";
 import type { VerifiedDpopProof } from "./verify-proof.ts";
 
 /** Most proof ids one isolate remembers. @default 8192 */
 export const DEFAULT_LOCAL_PROOF_ENTRIES = 8192;
+/** Most proofs one ledger call carries. @default 64 */
+export const DEFAULT_MAX_BATCH = 64;
 
 /** One proof, as the shared ledger records it. */
 export interface ProofUse {
@@ -24,23 +26,50 @@ export type ProofVerdict =
   | { readonly outcome: "nonce"; readonly nonce: string };
 
 /**
- * Records a proof where every isolate sees it and says whether it was seen
- * before: the user's Durable Object (one instance world-wide per user, RPC
- * calls serialised by its input gate). `principal` picks the object.
+ * Records proofs of one user where every isolate sees them and says, for
+ * each in order, whether it was seen before: the user's Durable Object (one
+ * instance world-wide per user, calls serialised by its input gate).
+ * `principal` picks the object; the answer has one verdict per use.
  */
-export type SharedProofLedger = (principal: Principal, use: ProofUse) => Promise<ProofVerdict>;
+export type SharedProofLedger = (principal: Principal, uses: readonly ProofUse[]) => Promise<readonly ProofVerdict[]>;
 
 export interface ReplayGuardOptions {
   /** The cross-isolate ledger; null keeps replay detection per isolate only (tests, bench comparison). */
   readonly shared: SharedProofLedger | null;
   /** @default DEFAULT_LOCAL_PROOF_ENTRIES */
   readonly maxLocalEntries?: number;
+  /** @default DEFAULT_MAX_BATCH */
+  readonly maxBatch?: number;
 }
 
 export interface ReplayCheckOptions {
   /** Proof window, seconds (`WorkerConfig.dpopProofMaxAgeSeconds`). */
   readonly maxAgeSeconds: number;
   readonly nonceRequired: boolean;
+}
+
+interface Waiter {
+  readonly use: ProofUse;
+  readonly resolve: (verdict: ProofVerdict) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Proofs of one user that go to the ledger in one call; the first request sends it. */
+interface Batch {
+  readonly waiters: Waiter[];
+  /** Wakes the first request once the user's previous call has finished. */
+  readonly start: () => void;
+  readonly started: Promise<void>;
+}
+
+/** One user's ledger traffic in this isolate. */
+interface UserQueue {
+  /** A call is in flight or being collected. */
+  busy: boolean;
+  /** The batch still taking proofs, if any. */
+  open: Batch | undefined;
+  /** Closed batches waiting for their turn, oldest first. */
+  readonly waiting: Batch[];
 }
 
 /**
@@ -52,15 +81,24 @@ export interface ReplayCheckOptions {
  * (the id is recorded before the first await). Every proof not seen locally
  * is then recorded in the shared ledger, which alone can see a copy sent to
  * another isolate or location; its answer decides.
+ *
+ * Ledger calls are batched per user: while one call is in flight, that user's
+ * next proofs queue and go together in the following call, so a busy client
+ * costs one round trip per batch instead of one per request. The first
+ * request of a batch makes the call itself, in its own request context
+ * (Workers tie I/O to the request that started it).
  */
 export class DpopReplayGuard {
   private readonly local = new Map<string, number>();
+  private readonly queues = new Map<string, UserQueue>();
   private readonly shared: SharedProofLedger | null;
   private readonly maxLocalEntries: number;
+  private readonly maxBatch: number;
 
   constructor(options: ReplayGuardOptions) {
     this.shared = options.shared;
     this.maxLocalEntries = options.maxLocalEntries ?? DEFAULT_LOCAL_PROOF_ENTRIES;
+    this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
   }
 
   /**
@@ -69,18 +107,68 @@ export class DpopReplayGuard {
    */
   async check(principal: Principal, proof: VerifiedDpopProof, options: ReplayCheckOptions, nowSeconds: number): Promise<void> {
     const id = `${proof.jkt} ${proof.jti}`;
-    const expiresAt = proof.iat + options.maxAgeSeconds;
     const seenUntil = this.local.get(id);
     if (seenUntil !== undefined && seenUntil >= nowSeconds) throw new InvalidDpopProofError("replayed", "proof jti was already used (this isolate)");
-    this.remember(id, expiresAt);
+    const use: ProofUse = { id, expiresAt: proof.iat + options.maxAgeSeconds, nonce: proof.nonce, nonceRequired: options.nonceRequired };
+    this.remember(id, use.expiresAt);
     if (!this.shared) return;
-    const verdict = await this.shared(principal, { id, expiresAt, nonce: proof.nonce, nonceRequired: options.nonceRequired });
+    const verdict = await this.record(principal, use, this.shared);
     if (verdict.outcome === "replayed") throw new InvalidDpopProofError("replayed", "proof jti was already used (another isolate)");
     if (verdict.outcome === "nonce") {
       // Not recorded by the ledger: forget it here too, so nothing differs between isolates.
       this.local.delete(id);
       throw new DpopNonceRequiredError(verdict.nonce);
     }
+  }
+
+  /**
+   * Adds `use` to this user's open batch, or opens one. The request that
+   * opens a batch sends it: at once after one timer tick if no call is in
+   * flight (so proofs arriving together share the call), else when the call
+   * before it finishes. Others wait for its answer.
+   */
+  private async record(principal: Principal, use: ProofUse, shared: SharedProofLedger): Promise<ProofVerdict> {
+    const key = principalKey(principal);
+    let queue = this.queues.get(key);
+    if (!queue) {
+      queue = { busy: false, open: undefined, waiting: [] };
+      this.queues.set(key, queue);
+    }
+    const open = queue.open;
+    if (open && open.waiters.length < this.maxBatch) {
+      return await keepAlive(new Promise<ProofVerdict>((resolve, reject) => open.waiters.push({ use, resolve, reject })));
+    }
+    let start!: () => void;
+    const started = new Promise<void>((resolve) => (start = resolve));
+    const batch: Batch = { waiters: [], start, started };
+    const verdict = new Promise<ProofVerdict>((resolve, reject) => batch.waiters.push({ use, resolve, reject }));
+    queue.open = batch;
+    if (queue.busy) {
+      queue.waiting.push(batch);
+      await keepAlive(started);
+    } else {
+      queue.busy = true;
+      await tick();
+    }
+    if (queue.open === batch) queue.open = undefined;
+    try {
+      const verdicts = await shared(principal, batch.waiters.map((w) => w.use));
+      batch.waiters.forEach((waiter, i) => {
+        const v = verdicts[i];
+        if (v) waiter.resolve(v);
+        else waiter.reject(new Error("DPoP ledger answered fewer verdicts than proofs"));
+      });
+    } catch (error) {
+      for (const waiter of batch.waiters) waiter.reject(error);
+    } finally {
+      const next = queue.waiting.shift();
+      if (next) next.start();
+      else {
+        queue.busy = false;
+        if (!queue.open) this.queues.delete(key);
+      }
+    }
+    return await verdict;
   }
 
   private remember(id: string, expiresAt: number): void {
@@ -92,5 +180,31 @@ export class DpopReplayGuard {
       if (oldest.done) break;
       this.local.delete(oldest.value);
     }
+  }
+}
+
+/** Lets proofs that arrive together join one ledger call: one timer tick. */
+function tick(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** Longest a request waits for another request's ledger call, ms. */
+const MAX_BATCH_WAIT_MS = 10_000;
+
+/**
+ * Waits for a promise another request settles. The timer keeps this request
+ * visibly busy: workerd cancels a request that awaits nothing of its own as
+ * hung. It never fires in practice (a ledger call takes milliseconds); if it
+ * does, the request fails rather than recording its proof twice.
+ */
+async function keepAlive<T>(promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("DPoP ledger batch did not answer in time")), MAX_BATCH_WAIT_MS);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
   }
 }

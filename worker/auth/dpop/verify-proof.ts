@@ -1,6 +1,7 @@
-import { base64url, calculateJwkThumbprint, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTPayload, type ProtectedHeaderParameters } from "jose";
+import { calculateJwkThumbprint, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTPayload, type ProtectedHeaderParameters } from "jose";
 import { InvalidDpopProofError, InvalidTokenError } from "../errors.ts";
 import { checkTokenShape } from "../token-shape.ts";
+import { accessTokenHash } from "./ath.ts";
 import { normalizeHtu } from "./htu.ts";
 import { ProofKeyCache } from "./proof-keys.ts";
 
@@ -165,12 +166,6 @@ async function checkProofClaims(
   }
   if (nonce !== undefined && typeof nonce !== "string") throw new InvalidDpopProofError("claims", "proof nonce is not a string");
   return { jkt, jti, iat, nonce };
-}
-
-/** RFC 9449 §4.2 `ath`: base64url SHA-256 of the ASCII access token. */
-export async function accessTokenHash(accessToken: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(accessToken));
-  return base64url.encode(new Uint8Array(digest));
 }
 
 /** RFC 7515 §4.1.9: "application/" may be omitted and media types are case-insensitive. */

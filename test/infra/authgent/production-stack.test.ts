@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { loadStackFileConfig, readStackFile } from "../../../infra/config-source.ts";
+import { resolveLocalRun } from "../../../infra/local-run.ts";
 import { renderStack } from "../../../scripts/lib/offline-plan.ts";
 import { committedStackOptions } from "./stack-files.ts";
 
@@ -17,6 +18,12 @@ describe("the committed production stack", () => {
     expect(config.warnings?.[0]?.message).toContain(
       "npm run --silent keygen -- --stack production | pulumi config set --secret --path authgent.secretKey --stack production",
     );
+  });
+
+  it("runs under npm start --stack production, handing the warning to the banner", async () => {
+    const target = await resolveLocalRun({ stack: "production" });
+    expect(target.vars.AUTHGENT_ISSUER).toBe(ISSUER);
+    expect(target.warnings).toEqual([expect.stringMatching(/^authgent\.secretKey is not set \(shown as a placeholder; pulumi preview and up refuse until it is\)/)]);
   });
 
   it("plans with the placeholder in the container's environment, not a secret", async () => {

@@ -18,9 +18,10 @@ import { gzipSync } from "node:zlib";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { bundleWorker, REPO_ROOT } from "../infra/worker-bundle.ts";
 import { SCOPES } from "../worker/bindings.ts";
-import { ECHO_WORKER, JOSE_FLOOR_WORKER, startBenchWorker } from "./lib/bench-workers.ts";
+import { benchDpopKey, dpopTarget, mintProofs, proofsNeeded, type BenchDpopKey } from "./lib/bench-dpop.ts";
+import { bundleBenchWorker, DPOP_ISOLATE_ONLY_WORKER, ECHO_WORKER, JOSE_FLOOR_WORKER, startBenchWorker } from "./lib/bench-workers.ts";
 import { detectLoadGenerator, runLoad, type LoadGenerator, type LoadResult, type LoadTarget } from "./lib/bench-load.ts";
-import { formatConsole, formatMarkdown, type AuthenticatedRun, type BenchReport, type FleetSample } from "./lib/bench-report.ts";
+import { formatConsole, formatMarkdown, type AuthenticatedRun, type BenchReport, type DpopRuns, type FleetSample } from "./lib/bench-report.ts";
 import { startLocalIssuer, type LocalIssuer } from "./lib/local-issuer.ts";
 import { startLocalWorker } from "./lib/local-worker.ts";
 
@@ -188,6 +189,59 @@ async function authenticatedRun(issuer: LocalIssuer, latencyMs: number, args: Be
   }
 }
 
+/**
+ * A DPoP run: `tools/call hello` with a DPoP-bound token and a fresh proof per
+ * request, each phase (warm-up, the single checked call, measurement) with
+ * proofs of its own, since the worker refuses a proof it has seen.
+ */
+async function measureDpop(label: string, url: string, token: string, key: BenchDpopKey, proofsPerSecond: number, args: BenchArgs): Promise<LoadResult> {
+  const options = { connections: args.connections, generator: args.generator };
+  const target = (proofs: string[]) => dpopTarget(mcpTarget(url), token, proofs);
+  process.stdout.write(`${label}: signing proofs, `);
+  const warmupProofs = await mintProofs(key, url, token, proofsNeeded(proofsPerSecond, args.warmupSeconds));
+  process.stdout.write(`warm-up ${args.warmupSeconds} s, `);
+  assertClean(`${label} (warm-up)`, await runLoad(target(warmupProofs), { ...options, durationSeconds: args.warmupSeconds }));
+  const [checkProof] = await mintProofs(key, url, token, 1);
+  await assertHelloWorks(label, { ...mcpTarget(url), headers: { ...mcpTarget(url).headers, authorization: `DPoP ${token}`, dpop: checkProof ?? "" } });
+  const proofs = await mintProofs(key, url, token, proofsNeeded(proofsPerSecond, args.durationSeconds));
+  process.stdout.write(`measuring ${args.durationSeconds} s… `);
+  const load = await runLoad(target(proofs), { ...options, durationSeconds: args.durationSeconds });
+  assertClean(label, load);
+  console.log(`${load.requestsPerSecond.toFixed(0)} req/s`);
+  return load;
+}
+
+async function dpopRuns(issuer: LocalIssuer, bearerRps: number, args: BenchArgs): Promise<DpopRuns> {
+  const tenantId = "bench-dpop";
+  const tenantIssuer = await issuer.createTenant({ id: tenantId });
+  const key = await benchDpopKey();
+  const vars = { AUTHGENT_ISSUER: tenantIssuer, MCP_AUDIENCE: BENCH_AUDIENCE, RATE_LIMIT_PER_MINUTE: BENCH_RATE_LIMIT_PER_MINUTE, DPOP_PROOF_MAX_AGE: "600" };
+  if (args.durationSeconds > 500) throw new Error("--duration above 500 s would outlive the DPoP proofs signed before the run");
+  const token = await issuer.mint(BENCH_AUDIENCE, { tenant: tenantId, claims: { sub: "bench-dpop-user", scope: SCOPES.read, cnf: { jkt: key.jkt } } });
+  const echo = await startBenchWorker(ECHO_WORKER);
+  let generatorCeiling: LoadResult;
+  try {
+    generatorCeiling = await measureDpop("(g) echo, a DPoP header per request", `${echo.url}/mcp`, token, key, bearerRps * 1.5, args);
+  } finally {
+    await echo.dispose();
+  }
+  const isolateOnlyBundle = await bundleBenchWorker(DPOP_ISOLATE_ONLY_WORKER);
+  const localOnly = await startLocalWorker({ vars, bundlePath: isolateOnlyBundle, front: false });
+  let isolateOnly: LoadResult;
+  try {
+    isolateOnly = await measureDpop("(d0) DPoP hello, replay check per isolate only", `${localOnly.url}/mcp`, token, key, bearerRps, args);
+  } finally {
+    await localOnly.dispose();
+  }
+  const worker = await startLocalWorker({ vars, front: false });
+  try {
+    const full = await measureDpop("(d) DPoP hello, isolate + Durable Object replay check", `${worker.url}/mcp`, token, key, bearerRps, args);
+    return { generatorCeiling, isolateOnly, full };
+  } finally {
+    await worker.dispose();
+  }
+}
+
 interface BenchInfraModule {
   benchFleetEvaluation(): Promise<FleetSample[]>;
   formatFleetEvaluation?(samples: readonly FleetSample[]): string;
@@ -223,6 +277,7 @@ async function main(argv: string[]): Promise<void> {
     const reference = await referenceRun(issuer, args);
     const authenticated: AuthenticatedRun[] = [];
     for (const latency of JWKS_LATENCIES_MS) authenticated.push(await authenticatedRun(issuer, latency, args));
+    const dpop = await dpopRuns(issuer, Math.max(...authenticated.map((run) => run.load.requestsPerSecond)), args);
     const baselineLast = await baselineRun("(b) echo baseline again", args);
     const fleet = await fleetRun();
     report = {
@@ -236,6 +291,7 @@ async function main(argv: string[]): Promise<void> {
       baseline: [baselineFirst, baselineLast],
       reference,
       authenticated,
+      dpop,
       fleet,
     };
   } finally {

@@ -17,6 +17,11 @@ export interface LoadTarget {
   readonly method: "POST" | "GET";
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
+  /**
+   * A header whose value changes with every request, taken in order (DPoP
+   * proofs: each may be used once). The run fails if it needs more values.
+   */
+  readonly perRequestHeader?: { readonly name: string; readonly values: readonly string[] };
 }
 
 export interface LoadOptions {
@@ -62,7 +67,9 @@ async function runWrk(target: LoadTarget, connections: number, durationSeconds: 
   const dir = await mkdtemp(join(tmpdir(), "authgent-bench-"));
   try {
     const script = join(dir, "request.lua");
-    await writeFile(script, wrkScript(target));
+    const valuesFile = join(dir, "values.txt");
+    if (target.perRequestHeader) await writeFile(valuesFile, `${target.perRequestHeader.values.join("\n")}\n`);
+    await writeFile(script, wrkScript(target, valuesFile));
     // One wrk thread drives 16 connections easily and leaves the other core to workerd.
     const threads = 1;
     const stdout = await runChild(
@@ -95,7 +102,7 @@ async function runWrk(target: LoadTarget, connections: number, durationSeconds: 
 }
 
 /** A wrk script that sends `target` and prints one machine-readable summary line. */
-function wrkScript(target: LoadTarget): string {
+function wrkScript(target: LoadTarget, valuesFile: string): string {
   // Lua long brackets need no escaping as long as the text has no "]==]".
   const lit = (text: string): string => {
     if (text.includes("]==]")) throw new Error("request text cannot contain ]==]");
@@ -105,9 +112,20 @@ function wrkScript(target: LoadTarget): string {
     // The spaces matter: "[[" would open a Lua long string.
     .map(([k, v]) => `wrk.headers[ ${lit(k)} ] = ${lit(v)}`)
     .join("\n");
+  // One value per request, in order; past the last one wrk gets a header of "exhausted" and the worker a 401.
+  const perRequest = target.perRequestHeader
+    ? `local values, nextValue = {}, 0
+for line in io.lines(${lit(valuesFile)}) do values[#values + 1] = line end
+request = function()
+  nextValue = nextValue + 1
+  wrk.headers[ ${lit(target.perRequestHeader.name)} ] = values[nextValue] or "exhausted"
+  return wrk.format()
+end`
+    : "";
   return `wrk.method = ${lit(target.method)}
 ${target.body === undefined ? "" : `wrk.body = ${lit(target.body)}`}
 ${headers}
+${perRequest}
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format('BENCH_JSON {"requests":%d,"durationUs":%d,"p50Us":%d,"p99Us":%d,"non2xx":%d,"socketErrors":%d}\\n',
@@ -118,20 +136,27 @@ end
 }
 
 async function runAutocannon(target: LoadTarget, connections: number, durationSeconds: number): Promise<LoadResult> {
+  if (target.perRequestHeader) return await runAutocannonPerRequest(target, connections, durationSeconds);
   const bin = resolve(REPO_ROOT, "node_modules/autocannon/autocannon.js");
   const args = [bin, "-c", String(connections), "-d", String(durationSeconds), "-m", target.method, "-j", "-n"];
   for (const [k, v] of Object.entries(target.headers)) args.push("-H", `${k}=${v}`);
   if (target.body !== undefined) args.push("-b", target.body);
   args.push(target.url);
   const stdout = await runChild(process.execPath, args, durationSeconds);
-  const report = JSON.parse(stdout) as {
-    requests: { total: number; average: number };
-    latency: { p50: number; p99: number };
-    duration: number;
-    non2xx: number;
-    errors: number;
-    timeouts: number;
-  };
+  return fromAutocannon(JSON.parse(stdout) as AutocannonReport);
+}
+
+/** The fields of autocannon's JSON result this module reads. */
+interface AutocannonReport {
+  requests: { total: number; average: number };
+  latency: { p50: number; p99: number };
+  duration: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+function fromAutocannon(report: AutocannonReport): LoadResult {
   return {
     generator: "autocannon",
     requests: report.requests.total,
@@ -141,6 +166,40 @@ async function runAutocannon(target: LoadTarget, connections: number, durationSe
     non2xx: report.non2xx,
     socketErrors: report.errors + report.timeouts,
   };
+}
+
+/**
+ * autocannon's CLI sends one fixed request; a header that changes per request
+ * needs its API (`setupRequest`), run as a child process all the same.
+ */
+async function runAutocannonPerRequest(target: LoadTarget, connections: number, durationSeconds: number): Promise<LoadResult> {
+  const header = target.perRequestHeader;
+  if (!header) throw new Error("runAutocannonPerRequest needs perRequestHeader");
+  const dir = await mkdtemp(join(tmpdir(), "authgent-bench-"));
+  try {
+    const valuesFile = join(dir, "values.json");
+    await writeFile(valuesFile, JSON.stringify(header.values));
+    const script = join(dir, "run.cjs");
+    await writeFile(
+      script,
+      `const autocannon = require(${JSON.stringify(resolve(REPO_ROOT, "node_modules/autocannon"))});
+const values = JSON.parse(require("node:fs").readFileSync(${JSON.stringify(valuesFile)}, "utf8"));
+let next = 0;
+const base = ${JSON.stringify({ method: target.method, headers: target.headers, body: target.body })};
+autocannon({
+  url: ${JSON.stringify(target.url)}, connections: ${connections}, duration: ${durationSeconds}, ...base,
+  requests: [{ ...base, setupRequest: (req) => ({ ...req, headers: { ...req.headers, ${JSON.stringify(header.name)}: values[next++] ?? "exhausted" } }) }],
+}, (err, result) => {
+  if (err) { console.error(err.message); process.exit(1); }
+  process.stdout.write(JSON.stringify(result));
+});
+`,
+    );
+    const report = JSON.parse(await runChild(process.execPath, [script], durationSeconds)) as AutocannonReport;
+    return fromAutocannon(report);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /** Runs a generator to completion, killing it if it overruns; resolves with its stdout. */

@@ -11,6 +11,8 @@ export const BENCH_TARGETS = {
   minRatio: 0.8,
   /** JWKS fetches per 1,000 steady-state requests. */
   maxJwksFetchesPer1000: 0,
+  /** DPoP `tools/call hello` with cross-isolate replay protection ÷ echo baseline. */
+  minDpopRatio: 0.6,
   /** Bundle size after gzip, bytes (150 KiB). */
   maxBundleGzipBytes: 150 * 1024,
 } as const;
@@ -23,6 +25,16 @@ export interface AuthenticatedRun {
   readonly warmupJwksFetches: number;
   /** JWKS fetches during the measured run. */
   readonly steadyJwksFetches: number;
+}
+
+/** The DPoP scenarios (`scripts/lib/bench-dpop.ts`): a fresh proof on every request. */
+export interface DpopRuns {
+  /** The echo worker sent the same rotating DPoP header: the generator's own ceiling for these runs. */
+  readonly generatorCeiling: LoadResult;
+  /** The real worker with replay detection per isolate only (reference; unsafe to deploy). */
+  readonly isolateOnly: LoadResult;
+  /** The real worker: isolate-local replay check, then the user's Durable Object. */
+  readonly full: LoadResult;
 }
 
 export interface FleetSample {
@@ -48,6 +60,8 @@ export interface BenchReport {
   readonly authenticated: readonly AuthenticatedRun[];
   /** jose-verify-only worker (bench/jose-floor-worker.js): reference, no target. */
   readonly reference?: LoadResult;
+  /** Absent in reports written before DPoP existed. */
+  readonly dpop?: DpopRuns;
   /** Absent when infra's fleet benchmark is not available. */
   readonly fleet?: readonly FleetSample[];
 }
@@ -93,6 +107,15 @@ export function verdicts(report: BenchReport): Verdict[] {
       pass: per1000 <= BENCH_TARGETS.maxJwksFetchesPer1000,
     });
   }
+  if (report.dpop) {
+    const ratio = ratioOf(report.dpop.full, report);
+    out.push({
+      name: "DPoP ratio d/b, cross-isolate replay check",
+      measured: ratio.toFixed(2),
+      target: `≥ ${BENCH_TARGETS.minDpopRatio}`,
+      pass: ratio >= BENCH_TARGETS.minDpopRatio,
+    });
+  }
   out.push({
     name: "bundle gzip",
     measured: kib(report.bundle.gzipBytes),
@@ -122,7 +145,41 @@ function rows(report: BenchReport): Row[] {
       ratio: ratioOf(run.load, report).toFixed(2),
       jwks: `${jwksPer1000(run).toFixed(2)} (cold: ${run.warmupJwksFetches})`,
     })),
+    ...(report.dpop
+      ? [
+          { scenario: "(g) echo, a DPoP header per request", load: report.dpop.generatorCeiling, ratio: ratioOf(report.dpop.generatorCeiling, report).toFixed(2), jwks: "–" },
+          { scenario: "(d0) DPoP hello, replay check per isolate only", load: report.dpop.isolateOnly, ratio: ratioOf(report.dpop.isolateOnly, report).toFixed(2), jwks: "–" },
+          { scenario: "(d) DPoP hello, isolate + Durable Object", load: report.dpop.full, ratio: ratioOf(report.dpop.full, report).toFixed(2), jwks: "–" },
+        ]
+      : []),
     ...again.map((load) => ({ scenario: "(b) echo baseline again, last", load, ratio: ratioOf(load, report).toFixed(2), jwks: "–" })),
+  ];
+}
+
+/**
+ * What each DPoP part costs, as the extra time per request at saturation
+ * (1/rps of one scenario minus 1/rps of the one without that part): proof
+ * verification is (d0) against the Bearer run at JWKS +0 ms, the Durable
+ * Object ledger is (d) against (d0).
+ */
+export function dpopCosts(report: BenchReport): { proofMicros: number; ledgerMicros: number } | undefined {
+  const bearer = report.authenticated[0]?.load.requestsPerSecond;
+  if (!report.dpop || !bearer) return undefined;
+  const micros = (rps: number) => 1e6 / rps;
+  return {
+    proofMicros: micros(report.dpop.isolateOnly.requestsPerSecond) - micros(bearer),
+    ledgerMicros: micros(report.dpop.full.requestsPerSecond) - micros(report.dpop.isolateOnly.requestsPerSecond),
+  };
+}
+
+function dpopNote(report: BenchReport): string[] {
+  const costs = dpopCosts(report);
+  const bearer = report.authenticated[0];
+  if (!costs || !report.dpop || !bearer) return [];
+  return [
+    `DPoP: ${ratioOf(report.dpop.full, report).toFixed(2)} of the echo baseline next to Bearer's ${ratioOf(bearer.load, report).toFixed(2)}; ` +
+      `verifying the proof (ES256, thumbprint, ath) adds ≈ ${costs.proofMicros.toFixed(0)} µs per request at saturation, ` +
+      `the Durable Object replay ledger ≈ ${costs.ledgerMicros.toFixed(0)} µs more; the generator alone, sending a new DPoP header per request, reaches ${ratioOf(report.dpop.generatorCeiling, report).toFixed(2)}.`,
   ];
 }
 
@@ -162,6 +219,7 @@ export function formatConsole(report: BenchReport): string {
     ...body.map(line),
     "",
     ...referenceNote(report),
+    ...dpopNote(report),
     `bundle: ${kib(report.bundle.rawBytes)} raw, ${kib(report.bundle.gzipBytes)} gzip`,
     "",
     ...verdicts(report).map((v) => `${v.pass ? "PASS" : "MISS"}  ${v.name}: ${v.measured} (target ${v.target})`),
@@ -207,6 +265,7 @@ export function formatMarkdown(report: BenchReport): string {
     ...table,
     "",
     ...referenceNote(report).flatMap((note) => [note, ""]),
+    ...dpopNote(report).flatMap((note) => [note, ""]),
     `Bundle \`dist/worker/index.js\`: ${kib(report.bundle.rawBytes)} raw, ${kib(report.bundle.gzipBytes)} gzip.`,
     "",
     ...targets,

@@ -13,8 +13,19 @@ export const ECHO_WORKER = resolve(REPO_ROOT, "bench/echo-worker.js");
 /** jose `jwtVerify` + echo: the price of the signature check alone (reference, no target). */
 export const JOSE_FLOOR_WORKER = resolve(REPO_ROOT, "bench/jose-floor-worker.js");
 
+/**
+ * The real worker with DPoP replay detection per isolate only: isolates the
+ * cost of the Durable Object ledger (reference, no target; never deployed).
+ */
+export const DPOP_ISOLATE_ONLY_WORKER = resolve(REPO_ROOT, "bench/dpop-isolate-only-worker.js");
+
 /** Where the comparison workers' bundles are written (next to the real one, git-ignored). */
 const BENCH_BUNDLE_DIR = resolve(REPO_ROOT, "dist/bench");
+
+/** Bundles a comparison worker with the real worker's esbuild settings; returns the bundle's path. */
+export async function bundleBenchWorker(entry: string): Promise<string> {
+  return (await bundleWorker({ entry, outfile: resolve(BENCH_BUNDLE_DIR, basename(entry)) })).path;
+}
 
 export interface BenchWorker {
   /** `http://127.0.0.1:<port>` */

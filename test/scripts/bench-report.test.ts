@@ -1,7 +1,7 @@
 /** The benchmark's verdicts: targets are reported as PASS/MISS, computed from the measurements. */
 import { describe, expect, it } from "vitest";
 import type { LoadResult } from "../../scripts/lib/bench-load.ts";
-import { BENCH_TARGETS, formatConsole, formatMarkdown, verdicts, type BenchReport } from "../../scripts/lib/bench-report.ts";
+import { BENCH_TARGETS, dpopCosts, formatConsole, formatMarkdown, verdicts, type BenchReport } from "../../scripts/lib/bench-report.ts";
 
 const load = (requestsPerSecond: number, requests = requestsPerSecond * 10): LoadResult => ({
   generator: "wrk",
@@ -77,5 +77,27 @@ describe("benchmark verdicts", () => {
     expect(text).toContain("| (b) echo baseline, no auth | 1000 |");
     expect(text).toContain("| (a) tools/call hello, JWKS +50 ms | 800 | 2.00 | 9.00 | 0.80 | 0.00 (cold: 16) |");
     expect(text).toContain("| 10 | 44 | 200.0 | 20.00 |");
+  });
+});
+
+describe("DPoP rows", () => {
+  const withDpop = (full: number) => report({ dpop: { generatorCeiling: load(990), isolateOnly: load(700), full: load(full) } });
+
+  it("judges the DPoP run with cross-isolate replay protection against 0.6 of the echo baseline", () => {
+    const pass = verdicts(withDpop(600)).find((v) => v.name.startsWith("DPoP ratio"));
+    expect(pass).toMatchObject({ measured: "0.60", pass: true, target: `≥ ${BENCH_TARGETS.minDpopRatio}` });
+    expect(verdicts(withDpop(599)).find((v) => v.name.startsWith("DPoP ratio"))).toMatchObject({ pass: false });
+    expect(verdicts(report()).some((v) => v.name.startsWith("DPoP"))).toBe(false);
+  });
+
+  it("prices each part as the extra time per request: proof against Bearer (JWKS +0 ms), ledger against the isolate-only run", () => {
+    // Bearer 850 req/s, isolate-only 700, full 500: 1e6/700 - 1e6/850 and 1e6/500 - 1e6/700 µs.
+    const costs = dpopCosts(withDpop(500));
+    expect(costs?.proofMicros).toBeCloseTo(252.1, 1);
+    expect(costs?.ledgerMicros).toBeCloseTo(571.4, 1);
+    const text = formatConsole(withDpop(500));
+    expect(text).toContain("(d) DPoP hello, isolate + Durable Object");
+    expect(text).toContain("≈ 252 µs per request");
+    expect(formatMarkdown(withDpop(500))).toContain("| (d0) DPoP hello, replay check per isolate only | 700 |");
   });
 });

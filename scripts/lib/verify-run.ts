@@ -1,5 +1,6 @@
 /** Runs every check against one or more targets, in order, and returns the rows. */
 import { checkInvalidTokenRejected, checkUnauthenticatedChallenge } from "./verify-challenge.ts";
+import { checkDpopChallenges, checkDpopMetadata } from "./verify-dpop.ts";
 import type { HttpOptions } from "./verify-http.ts";
 import { checkAuthorizationServerMetadata, checkJwks } from "./verify-issuer.ts";
 import { checkMcpSession } from "./verify-mcp.ts";
@@ -29,9 +30,24 @@ export async function verifyTarget(target: VerifyTarget, options: VerifyOptions)
     results.push(as.jwksUri ? await checkJwks(as.jwksUri, options, `jwks${suffix}`) : skip(`jwks${suffix}`, "issuer JWKS", "no jwks_uri"));
   }
 
-  results.push(await checkUnauthenticatedChallenge(target, prm.metadata?.resource ?? target.expectedResource, options));
-  results.push(await checkInvalidTokenRejected(target, options));
-  results.push(...(await checkMcpSession(target, options.token, options)));
+  const dpop = await checkDpopMetadata(target, options);
+  results.push(dpop.result);
+  // RFC 9449 §7.1: a server that requires DPoP offers no Bearer challenge and refuses Bearer tokens.
+  const dpopOnly = dpop.dpop?.required === true;
+  if (dpopOnly) {
+    const why = "the server requires DPoP (dpop_bound_access_tokens_required); see the dpop-* rows";
+    results.push(skip("challenge", "unauthenticated POST gets a 401 challenge", why), skip("invalid-token", "forged token is rejected", why));
+  } else {
+    results.push(await checkUnauthenticatedChallenge(target, prm.metadata?.resource ?? target.expectedResource, options));
+    results.push(await checkInvalidTokenRejected(target, options));
+  }
+  if (dpop.dpop) results.push(...(await checkDpopChallenges(target, dpop.dpop, options)));
+  if (dpopOnly) {
+    const why = "the server requires DPoP and the handshake sends the token as Bearer";
+    results.push(skip("mcp-initialize", "MCP initialize with the token", why), skip("mcp-tools-list", "MCP tools/list with the token", why));
+  } else {
+    results.push(...(await checkMcpSession(target, options.token, options)));
+  }
   return target.label ? results.map((r) => ({ ...r, id: `${target.label}/${r.id}` })) : results;
 }
 

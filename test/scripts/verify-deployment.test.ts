@@ -165,7 +165,7 @@ describe("a misconfigured deployment", () => {
 
   it("fails every network row, naming the URL, when nothing listens there", async () => {
     const results = await verifyTargets([parseTarget(`http://127.0.0.1:${await freePort()}/mcp`)], { fetch, timeoutMs: 2_000 });
-    expect(failedIds(results)).toEqual(["prm", "prm-path", "challenge", "invalid-token"]);
+    expect(failedIds(results)).toEqual(["prm", "prm-path", "dpop-metadata", "challenge", "invalid-token"]);
     expect(row(results, "prm").detail).toMatch(/ECONNREFUSED/);
   });
 });

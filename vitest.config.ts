@@ -33,6 +33,9 @@ export default defineConfig({
           environment: "node",
           include: ["test/interop/**/*.test.ts"],
           globalSetup: ["./test/support/authgent/global-setup.ts"],
+          // Mostly waiting (on Authgent, and one JWKS cooldown in key-lifecycle):
+          // its files overlap well even on two cores.
+          maxWorkers: 3,
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -1,12 +1,13 @@
 /**
  * The released Authgent the tests run against: `authgent-server` from PyPI
- * (source: GitHub authgent/authgent, folder `server/`). Change the pin here
- * only, and regenerate `constraints.txt` next to this file with it.
+ * (source: GitHub authgent/authgent, folder `server/`), the same release the
+ * stack deploys. The pin lives in `infra/authgent/server-release.ts`; change
+ * it there only, and regenerate `constraints.txt` next to this file with it.
  */
 import { fileURLToPath } from "node:url";
+import { AUTHGENT_SERVER_VERSION } from "../../../infra/authgent/server-release.ts";
 
-/** `pip install authgent-server==<this>`. */
-export const AUTHGENT_SERVER_VERSION = "0.3.4";
+export { AUTHGENT_SERVER_VERSION };
 
 /** The requirement string pip installs. */
 export const AUTHGENT_SERVER_REQUIREMENT = `authgent-server==${AUTHGENT_SERVER_VERSION}`;

@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { bundleWorker, REPO_ROOT } from "../infra/worker-bundle.ts";
 import { SCOPES } from "../worker/bindings.ts";
 import { formatDevBanner } from "./lib/dev-banner.ts";
-import { devTokenPlan } from "./lib/dev-token.ts";
+import { createDevDpopSession, devTokenPlan, formatDevDpopSection, saveDevDpopSession } from "./lib/dev-token.ts";
 import { resolveLocalRun } from "../infra/local-run.ts";
 import { startLocalIssuer, type IssuerAlg, type LocalIssuer } from "./lib/local-issuer.ts";
 import { assertPortFree, startLocalWorker, type LocalWorker } from "./lib/local-worker.ts";
@@ -147,6 +147,15 @@ async function main(argv: string[]): Promise<void> {
       stateDir: displayPath(args.stateDir),
     }),
   );
+  const devIssuer = issuer;
+  if (devIssuer) {
+    // RFC 9449: a second dev token bound to a key kept in the state dir; scripts/dpop-proof.ts signs its proofs.
+    const dpop = await createDevDpopSession(`${origin}/mcp`, (jkt) =>
+      devIssuer.mint(origin, { ttlSeconds: tokenPlan.ttlSeconds, claims: { scope: DEV_SCOPE, cnf: { jkt } } }),
+    );
+    await saveDevDpopSession(args.stateDir, dpop);
+    console.log(formatDevDpopSection(dpop, displayPath(args.stateDir), target?.vars.REQUIRE_DPOP === "true"));
+  }
 }
 
 /**

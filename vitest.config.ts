@@ -34,8 +34,10 @@ export default defineConfig({
           include: ["test/interop/**/*.test.ts"],
           globalSetup: ["./test/support/authgent/global-setup.ts"],
           // Mostly waiting (on Authgent, and one JWKS cooldown in key-lifecycle):
-          // its files overlap well even on two cores.
+          // its files overlap well even on two cores. Its own worker count
+          // needs its own group, run after the others.
           maxWorkers: 3,
+          sequence: { groupOrder: 1 },
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -119,7 +119,9 @@ export class AuthgentMCPAgent extends DurableObject<Env> {
   /** Stores `value` under `key`; the limits hold here whatever the caller checked. */
   writeData(owner: string, limitPerMinute: number, key: string, value: string): Limited<WriteOutcome> {
     return this.#limited(owner, limitPerMinute, (): WriteOutcome => {
-      if (key.length === 0 || key.length > MAX_KEY_LENGTH) {
+      // Code points, as write_data's JSON Schema maxLength counts (2020-12 §6.3): UTF-16 units made 100 emoji fail here after passing there.
+      const keyLength = [...key].length;
+      if (keyLength === 0 || keyLength > MAX_KEY_LENGTH) {
         return { stored: false, reason: `key must be 1 to ${MAX_KEY_LENGTH} characters` };
       }
       if (new TextEncoder().encode(value).byteLength > MAX_VALUE_BYTES) {

@@ -1,6 +1,6 @@
 /** Per-user storage limits the Durable Object enforces, whatever the caller validated. */
 
-/** Longest data key, UTF-16 code units (JSON Schema `maxLength` counts the same way for BMP text). */
+/** Longest data key, Unicode code points (as JSON Schema `maxLength` counts). */
 export const MAX_KEY_LENGTH = 128;
 /** Largest stored value, bytes of UTF-8. 8 KiB. */
 export const MAX_VALUE_BYTES = 8 * 1024;

@@ -21,7 +21,7 @@ export async function route(request: Request, env: Env, ctx: ExecutionContext | 
       origin = checkOrigin(request, config);
       return withCors(await handleMcp(request, env, ctx, config, deps), origin);
     }
-    if (isMetadataPath(pathname, config)) return metadataResponse(request, config, deps.registry.scopes);
+    if (isMetadataPath(pathname, config)) return metadataResponse(request, config, deps.server.scopes);
     throw new NotFoundError();
   } catch (error) {
     const response = errorResponse(error, config);

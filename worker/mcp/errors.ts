@@ -21,8 +21,40 @@ export class InvalidMessageError extends AuthgentError {
 /** MCP 2025-06-18+ "Protocol Version Header": unsupported or invalid → 400. */
 export class UnsupportedProtocolVersionError extends AuthgentError {
   readonly code = "ERR_MCP_PROTOCOL_VERSION";
-  constructor(readonly supported: readonly string[]) {
+  constructor(
+    readonly supported: readonly string[],
+    /** What the request declared (attacker-controlled; echoed only as JSON data, truncated). */
+    readonly requested?: string,
+  ) {
     super(`unsupported MCP-Protocol-Version; supported: ${supported.join(", ")}`);
+  }
+}
+
+/**
+ * An MCP 2026-07-28 Streamable HTTP error answered with its own HTTP status
+ * and an in-band JSON-RPC error: a header that does not match the body
+ * (400, -32020 HeaderMismatch), an unsupported revision (400, -32022
+ * UnsupportedProtocolVersion with `data.supported`), an unknown method
+ * (404, -32601). Rendered by `handler.ts`, so it is not an `AuthgentError`.
+ */
+export class McpHttpError extends Error {
+  constructor(
+    readonly status: 400 | 404,
+    readonly jsonRpcCode: number,
+    message: string,
+    readonly id: JsonRpcId | null,
+    readonly data?: unknown,
+  ) {
+    super(message);
+    this.name = "McpHttpError";
+  }
+
+  toResponse(): Response {
+    const error = { code: this.jsonRpcCode, message: this.message, ...(this.data !== undefined ? { data: this.data } : {}) };
+    return new Response(JSON.stringify({ jsonrpc: "2.0", id: this.id, error }), {
+      status: this.status,
+      headers: { "content-type": "application/json", "cache-control": "no-store" },
+    });
   }
 }
 

@@ -3,15 +3,13 @@ import { JSONRPC_ERROR, JsonRpcError, isObject } from "./jsonrpc.ts";
 import { negotiateProtocolVersion } from "./protocol.ts";
 import type { McpContext } from "./context.ts";
 
-/** `serverInfo` this server reports. */
-export const SERVER_INFO = { name: "authgent-edge", version: "0.1.0" } as const;
-
 /** Longest `clientInfo.name` kept with a session, characters. */
 const MAX_CLIENT_NAME = 200;
 
 /**
- * MCP lifecycle "Initialization": negotiates the revision, opens a session in
- * the caller's Durable Object and returns its id for `Mcp-Session-Id`.
+ * MCP lifecycle "Initialization" (2025 revisions): negotiates the revision,
+ * opens a session in the caller's Durable Object and returns its id for
+ * `Mcp-Session-Id`.
  */
 export async function initialize(params: unknown, context: McpContext): Promise<{ result: InitializeResult; sessionId: string }> {
   if (!isObject(params) || typeof params.protocolVersion !== "string") {
@@ -25,11 +23,13 @@ export async function initialize(params: unknown, context: McpContext): Promise<
     protocolVersion,
   });
   context.sessions.add(context.agent.objectName, sessionId);
+  const { server } = context;
   return {
     result: {
       protocolVersion,
-      capabilities: { tools: { listChanged: false } },
-      serverInfo: { ...SERVER_INFO, title: context.config.resourceName },
+      capabilities: server.capabilities,
+      serverInfo: { ...server.info, title: context.config.resourceName },
+      ...(server.instructions !== undefined ? { instructions: server.instructions } : {}),
     },
     sessionId,
   };

@@ -1,8 +1,9 @@
 import { SCOPES } from "../bindings.ts";
-import { defineTool, textResult } from "./tool.ts";
+import { textResult } from "../kit/results.ts";
+import { tool } from "../kit/tool.ts";
 
 /** Stateless: never touches the Durable Object (the benchmark's hot path). */
-export const hello = defineTool({
+export const hello = tool({
   name: "hello",
   description: "Say hello to someone. Requires the mcp:read scope.",
   inputSchema: {
@@ -10,7 +11,7 @@ export const hello = defineTool({
     properties: { name: { type: "string", description: "Name to greet", minLength: 1, maxLength: 200 } },
     required: ["name"],
   },
-  requiredScope: SCOPES.read,
+  scope: SCOPES.read,
   annotations: { readOnlyHint: true, openWorldHint: false },
   handler: async ({ name }, { principal }) => textResult(`Hello, ${name}! (user: ${principal.subject})`),
 });

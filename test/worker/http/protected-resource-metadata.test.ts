@@ -1,7 +1,8 @@
 import { SELF } from "cloudflare:test";
 import { OAuthProtectedResourceMetadataSchema } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { describe, expect, inject, it } from "vitest";
-import { registry } from "../../../worker/tools/registry.ts";
+import { compileServer } from "../../../worker/kit/compile.ts";
+import { DEFAULT_SERVER } from "../../../worker/tools/server.ts";
 import { TEST_AUDIENCE } from "../../support/worker-pool-options.ts";
 import { mcpRequest, rpc, sendWithEnv } from "../mcp/support.ts";
 
@@ -38,8 +39,8 @@ describe("RFC 9728 protected resource metadata", () => {
     });
   }
 
-  it("derives scopes_supported from the tool registry", () => {
-    expect(registry.scopes).toEqual(["mcp:read", "mcp:write"]);
+  it("derives scopes_supported from the default server's tools", () => {
+    expect(compileServer(DEFAULT_SERVER).scopes).toEqual(["mcp:read", "mcp:write"]);
   });
 
   it("serves the document at the exact URL it advertises for an audience with a path (RFC 9728 §3.1)", async () => {

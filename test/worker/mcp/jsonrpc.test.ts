@@ -53,7 +53,7 @@ describe("JSON-RPC over POST /mcp", () => {
   });
 
   it("answers an unknown method with -32601 and the request's id", async () => {
-    const response = await post(rpc("resources/list", {}, "req-7"));
+    const response = await post(rpc("bogus/method", {}, "req-7"));
     expect(response.status).toBe(200);
     const body = JSONRPCErrorResponseSchema.parse(await response.json());
     expect(body.id).toBe("req-7");

@@ -60,13 +60,16 @@ describe("initialize", () => {
 });
 
 describe("MCP-Protocol-Version header", () => {
-  it("rejects an unsupported revision with 400", async () => {
+  it("rejects an unsupported revision with 400 and -32022 listing every supported revision (2026-07-28 UnsupportedProtocolVersionError)", async () => {
     for (const version of ["2024-11-05", "2026-01-01", "latest", ""]) {
-      const response = await send(mcpRequest(rpc("ping"), { token, headers: { "mcp-protocol-version": version } }));
+      const response = await send(mcpRequest(rpc("ping", undefined, 77), { token, headers: { "mcp-protocol-version": version } }));
       expect(response.status, version).toBe(400);
       const body = await json(response);
-      expect(body.id).toBeNull();
-      expect(JSON.stringify(body.error)).toContain("2025-11-25");
+      expect(body.id).toBe(77);
+      const error = body.error as { code: number; data: { supported: string[]; requested: string } };
+      expect(error.code).toBe(-32022);
+      expect(error.data.supported).toEqual(["2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"]);
+      expect(error.data.requested).toBe(version);
     }
   });
 

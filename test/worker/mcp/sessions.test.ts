@@ -3,7 +3,9 @@ import { decodeJwt } from "jose";
 import { describe, expect, inject, it } from "vitest";
 import { authenticate } from "../../../worker/auth/authenticate.ts";
 import { route } from "../../../worker/http/router.ts";
-import { registry } from "../../../worker/tools/registry.ts";
+import { compileServer } from "../../../worker/kit/compile.ts";
+import { LogLevels } from "../../../worker/mcp/notifier.ts";
+import { DEFAULT_SERVER } from "../../../worker/tools/server.ts";
 import { SESSION_CACHE_MAX_ENTRIES, SESSION_CACHE_TTL_MS, SessionCache } from "../../../worker/mcp/sessions.ts";
 import { LATEST, MCP_URL, callTool, json, mcpRequest, mintToken, openSession, rpc, send } from "./support.ts";
 
@@ -65,7 +67,7 @@ describe("MCP sessions", () => {
     const token = await mintToken();
     const sessionId = await openSession(token);
     // A fresh cache is what another isolate has: the look-up must reach storage.
-    const otherIsolate = { authenticate, registry, sessions: new SessionCache() };
+    const otherIsolate = { authenticate, server: compileServer(DEFAULT_SERVER), sessions: new SessionCache(), logLevels: new LogLevels() };
     const known = await route(
       mcpRequest(rpc("ping"), { token, headers: { "mcp-session-id": sessionId, "mcp-protocol-version": LATEST } }),
       env,

@@ -86,10 +86,10 @@ describe("tools/call", () => {
     const token = await mintToken();
     const missing = await toolResult(await callTool(token, "hello", {}));
     expect(missing.isError).toBe(true);
-    expect(text(missing)).toContain("arguments.name is required");
+    expect(text(missing)).toMatch(/arguments: .*required property "name"/);
     const wrongType = await toolResult(await callTool(token, "write_data", { key: 1, value: "v" }));
     expect(wrongType.isError).toBe(true);
-    expect(text(wrongType)).toContain("arguments.key must be a string");
+    expect(text(wrongType)).toMatch(/arguments\.key: .*"string"/);
   });
 
   it("treats missing arguments as {} (valid for get_data)", async () => {
@@ -123,5 +123,16 @@ describe("tools/call", () => {
     expect(refused.isError).toBe(true);
     expect(text(refused)).toContain(`${MAX_KEYS_PER_USER} keys`);
     expect((await toolResult(await callTool(token, "write_data", { key: "k0", value: "w" }))).isError).toBeFalsy();
+  });
+});
+
+describe("write_data key length", () => {
+  it("stores a key of 100 emoji (200 UTF-16 units, 100 code points): schema and Durable Object count alike", async () => {
+    const token = await mintToken();
+    const stored = await toolResult(await callTool(token, "write_data", { key: "😀".repeat(100), value: "v" }));
+    expect(stored.isError).toBeFalsy();
+    expect(text(stored)).toContain("new key");
+    const tooLong = await toolResult(await callTool(token, "write_data", { key: "😀".repeat(129), value: "v" }));
+    expect(tooLong.isError).toBe(true);
   });
 });

@@ -160,17 +160,9 @@ async function referenceRun(issuer: LocalIssuer, args: BenchArgs): Promise<LoadR
 async function authenticatedRun(issuer: LocalIssuer, latencyMs: number, args: BenchArgs): Promise<AuthenticatedRun> {
   const tenantId = `bench-${latencyMs}ms`;
   const tenantIssuer = await issuer.createTenant({ id: tenantId });
-  const mode = await fetch(`${issuer.origin}/__admin/mode`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ issuer: tenantIssuer, latencyMs }),
-  });
-  if (!mode.ok) throw new Error(`could not set JWKS latency: HTTP ${mode.status}`);
-  const stats = async (): Promise<number> => {
-    const response = await fetch(`${issuer.origin}/__admin/stats?issuer=${encodeURIComponent(tenantIssuer)}`);
-    if (!response.ok) throw new Error(`could not read JWKS fetch counts: HTTP ${response.status}`);
-    return ((await response.json()) as { jwksFetches: number }).jwksFetches;
-  };
+  // The issuer runs in this process: set its latency and read its counters directly.
+  issuer.tenant(tenantIssuer).latencyMs = latencyMs;
+  const stats = async (): Promise<number> => issuer.tenant(tenantIssuer).stats().jwksFetches;
 
   const worker = await startLocalWorker({
     vars: { AUTHGENT_ISSUER: tenantIssuer, MCP_AUDIENCE: BENCH_AUDIENCE, RATE_LIMIT_PER_MINUTE: BENCH_RATE_LIMIT_PER_MINUTE },

@@ -116,7 +116,8 @@ async function main(argv: string[]): Promise<void> {
     await issuer?.close();
   };
   try {
-    issuer = args.issuer ? undefined : await startDevIssuer(args.issuerPort, tokenPlan.alg);
+    // The authorization server issues tokens for this server only, with its scopes and the stack's lifetime cap.
+    issuer = args.issuer ? undefined : await startDevIssuer(args.issuerPort, tokenPlan.alg, { [origin]: [SCOPES.read, SCOPES.write] }, tokenPlan.ttlSeconds);
     worker = await startLocalWorker({
       bundlePath: bundle.path,
       port: args.port,
@@ -145,6 +146,7 @@ async function main(argv: string[]): Promise<void> {
       tokenTtlSeconds: tokenPlan.ttlSeconds,
       scope: DEV_SCOPE,
       stateDir: displayPath(args.stateDir),
+      oauth: issuer?.authorizationServer !== undefined,
     }),
   );
   const devIssuer = issuer;
@@ -175,9 +177,10 @@ function displayPath(path: string): string {
   return rel && !rel.startsWith("..") ? rel : path;
 }
 
-async function startDevIssuer(port: number, alg: IssuerAlg): Promise<LocalIssuer> {
+async function startDevIssuer(port: number, alg: IssuerAlg, resources: Record<string, string[]>, ttlSeconds: number): Promise<LocalIssuer> {
   try {
-    return await startLocalIssuer({ port, alg });
+    // No admin API: nothing but this process needs to mint, and nothing else should be able to.
+    return await startLocalIssuer({ port, alg, admin: false, authorizationServer: { resources, accessTokenTtlSeconds: ttlSeconds } });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw new Error(

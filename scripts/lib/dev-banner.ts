@@ -16,6 +16,8 @@ export interface DevBannerInput {
   readonly scope: string;
   /** Where Durable Object storage is persisted, relative to the repo. */
   readonly stateDir: string;
+  /** Whether `issuer` is the development OAuth authorization server (clients can run the flow). @default false */
+  readonly oauth?: boolean;
 }
 
 /** The line tests and scripts wait for; keep its shape stable. */
@@ -27,10 +29,18 @@ export function formatDevBanner(input: DevBannerInput): string {
     "",
     `${MCP_URL_LABEL}        ${mcpUrl}`,
     `Protected resource: ${input.origin}/.well-known/oauth-protected-resource`,
-    `Issuer:            ${input.issuer}${input.token ? "  (local development issuer)" : ""}`,
+    `Issuer:            ${input.issuer}${input.oauth ? "  (development authorization server)" : input.token ? "  (local development issuer)" : ""}`,
     `Durable Objects:   ${input.stateDir}/  (delete it to start from empty storage)`,
     "",
   ];
+  if (input.oauth) {
+    lines.push(
+      "OAuth clients (the Inspector's web UI, desktop assistants, the MCP SDK's OAuth provider) need no",
+      `token: give them ${mcpUrl}. The development authorization server registers them (RFC 7591),`,
+      "approves automatically as dev-user and grants only the scopes they ask for. For development only.",
+      "",
+    );
+  }
   const tokenRef = input.token ? "$MCP_TOKEN" : "<access token>";
   if (input.token) {
     const hours = ((input.tokenTtlSeconds ?? 0) / 3600).toFixed(0);
@@ -71,9 +81,11 @@ export function formatDevBanner(input: DevBannerInput): string {
     "",
     // The Inspector's web launcher forwards --transport and --server-url but
     // drops --header, so the token has to be entered in the UI.
-    ...(input.token
-      ? ["  then, under Authentication in its sidebar, add the header Authorization with", '  the value "Bearer <the dev token above>" and press Connect.', ""]
-      : []),
+    ...(input.oauth
+      ? ["  then press Connect: it runs the OAuth flow against the development authorization server.", ""]
+      : input.token
+        ? ["  then, under Authentication in its sidebar, add the header Authorization with", '  the value "Bearer <the dev token above>" and press Connect.', ""]
+        : []),
     "Press Ctrl-C to stop.",
   );
   return lines.join("\n");

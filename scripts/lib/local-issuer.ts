@@ -6,126 +6,25 @@
  * One server hosts many independent *tenants* (`<origin>/t/<id>`), each its own
  * issuer with its own keys, counters and failure mode, so tests can rotate keys
  * or take "Authgent" down without disturbing each other. The tenant `dev` is
- * the development issuer `npm start` prints.
+ * the development issuer `npm start` prints; with `authorizationServer` it is
+ * a real OAuth 2.1 authorization server (dev-authorization-server.ts). Other
+ * tenants only publish keys: their metadata names no endpoints.
  *
- * A small admin API (`/__admin/...`) lets tests that run inside workerd drive
+ * A small admin API (`/__admin/...`, guarded by issuer-admin-guard.ts: per-run
+ * secret, loopback Host, no browsers) lets tests that run inside workerd drive
  * the issuer over HTTP: create tenants, mint tokens, rotate keys, read fetch
- * counts and switch failure modes.
+ * counts and switch failure modes. `npm start` runs without it.
  */
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type CryptoKey } from "jose";
+import type { JWK } from "jose";
+import { createDevAuthorizationServer, type DevAuthorizationServer } from "./dev-authorization-server.ts";
+import { AdminRequestError, checkAdminRequest, field, oneOf, readAdminJson } from "./issuer-admin-guard.ts";
+import { ISSUER_ALGS, JWKS_MODES, Tenant, type IssuerAlg, type JwksMode, type MintOptions } from "./issuer-tenant.ts";
 
-export type IssuerAlg = "ES256" | "RS256" | "EdDSA";
-
-/**
- * How the tenant's JWKS endpoint misbehaves; `ok` is a healthy Authgent.
- * `oversized` declares its 2 MiB size in `content-length`; `oversized-chunked`
- * streams the same body chunked, without a length, so a client's streaming
- * size cap is what has to stop it. `hang` never sends headers;
- * `hang-after-headers` sends headers and the start of a body, then stalls.
- */
-export type JwksMode =
-  | "ok"
-  | "error500"
-  | "html"
-  | "oversized"
-  | "oversized-chunked"
-  | "hang"
-  | "hang-after-headers"
-  | "down";
-
-export interface MintOptions {
-  /** Extra or overriding claims. `null` deletes a default claim. */
-  readonly claims?: Record<string, unknown>;
-  /** Overriding protected-header fields (e.g. `typ`, `kid`). `null` deletes one. */
-  readonly header?: Record<string, unknown>;
-  /** Which of the tenant's signing keys; defaults to the newest. */
-  readonly kid?: string;
-  /** Lifetime, seconds. @default 3600 */
-  readonly ttlSeconds?: number;
-}
-
-export interface TenantStats {
-  readonly jwksFetches: number;
-  readonly metadataFetches: number;
-}
-
-interface SigningKey {
-  readonly kid: string;
-  readonly alg: IssuerAlg;
-  readonly privateKey: CryptoKey;
-  readonly publicJwk: JWK;
-}
-
-class Tenant {
-  keys: SigningKey[] = [];
-  /** Public keys published without a private half here (e.g. crafted by a test); `rotate` retires them too. */
-  foreignJwks: JWK[] = [];
-  mode: JwksMode = "ok";
-  latencyMs = 0;
-  /** Whether the RFC 8414 metadata document is served (else clients fall back to /.well-known/jwks.json). */
-  serveMetadata = true;
-  jwksFetches = 0;
-  metadataFetches = 0;
-  private serial = 0;
-
-  constructor(
-    readonly id: string,
-    readonly issuer: string,
-  ) {}
-
-  async addKey(alg: IssuerAlg = "ES256"): Promise<SigningKey> {
-    const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
-    const kid = `${this.id}-${alg.toLowerCase()}-${++this.serial}`;
-    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: "sig" };
-    const key = { kid, alg, privateKey, publicJwk };
-    this.keys.push(key);
-    return key;
-  }
-
-  /** Publishes a new key and retires all others (a completed rotation). */
-  async rotate(alg: IssuerAlg = "ES256"): Promise<SigningKey> {
-    const key = await this.addKey(alg);
-    this.keys = [key];
-    this.foreignJwks = [];
-    return key;
-  }
-
-  /** Every published public key: the tenant's own, then foreign ones. */
-  publicJwks(): JWK[] {
-    return [...this.keys.map((k) => k.publicJwk), ...this.foreignJwks];
-  }
-
-  async mint(audience: string | string[], options: MintOptions = {}): Promise<string> {
-    const key = options.kid ? this.keys.find((k) => k.kid === options.kid) : this.keys.at(-1);
-    if (!key) throw new Error(`tenant ${this.id} has no key ${options.kid ?? ""}`);
-    const now = Math.floor(Date.now() / 1000);
-    const claims: Record<string, unknown> = {
-      iss: this.issuer,
-      sub: "user-1",
-      aud: audience,
-      iat: now,
-      exp: now + (options.ttlSeconds ?? 3600),
-      jti: crypto.randomUUID(),
-      scope: "mcp:read mcp:write",
-      client_id: "local-dev-client",
-      ...options.claims,
-    };
-    const header: Record<string, unknown> = { alg: key.alg, kid: key.kid, typ: "JWT", ...options.header };
-    for (const [k, v] of Object.entries(claims)) if (v === null) delete claims[k];
-    for (const [k, v] of Object.entries(header)) if (v === null) delete header[k];
-    // SignJWT validates nothing about the header beyond alg, which lets tests
-    // produce deliberately odd (but correctly signed) tokens.
-    return new SignJWT(claims as JWTPayload)
-      .setProtectedHeader(header as { alg: string })
-      .sign(key.privateKey);
-  }
-
-  stats(): TenantStats {
-    return { jwksFetches: this.jwksFetches, metadataFetches: this.metadataFetches };
-  }
-}
+export type { IssuerAlg, JwksMode, MintOptions, TenantStats } from "./issuer-tenant.ts";
+export { ADMIN_SECRET_HEADER } from "./issuer-admin-guard.ts";
 
 export interface LocalIssuer {
   /** `http://127.0.0.1:<port>` */
@@ -137,6 +36,10 @@ export interface LocalIssuer {
   tenant(issuerOrId: string): Tenant;
   /** Mints a token from the `dev` tenant (or the one named). */
   mint(audience: string | string[], options?: MintOptions & { tenant?: string }): Promise<string>;
+  /** This run's admin API secret (send it as `X-Local-Issuer-Admin`); undefined when the admin API is off. */
+  readonly adminSecret: string | undefined;
+  /** The `dev` tenant's OAuth 2.1 authorization server, when started with `authorizationServer`. */
+  readonly authorizationServer: DevAuthorizationServer | undefined;
   close(): Promise<void>;
 }
 
@@ -145,6 +48,21 @@ export interface StartLocalIssuerOptions {
   readonly port?: number;
   /** Signing algorithm of the `dev` tenant. @default "ES256" */
   readonly alg?: IssuerAlg;
+  /**
+   * Serve the admin API (`/__admin/...`), guarded by a per-run secret.
+   * @default true (the test suites drive tenants through it); `npm start` turns it off
+   */
+  readonly admin?: boolean;
+  /**
+   * Make the `dev` tenant a real OAuth 2.1 authorization server for these
+   * resources (RFC 8707 values → the scopes each has). @default none: the
+   * `dev` tenant only publishes keys, like every other tenant
+   */
+  readonly authorizationServer?: {
+    readonly resources: Readonly<Record<string, readonly string[]>>;
+    /** Access token lifetime, seconds. @default 3600 */
+    readonly accessTokenTtlSeconds?: number;
+  };
 }
 
 /** Largest body the `oversized` mode sends, bytes. */
@@ -154,9 +72,13 @@ export async function startLocalIssuer(options: StartLocalIssuerOptions = {}): P
   const tenants = new Map<string, Tenant>();
   const hanging = new Set<ServerResponse>();
   let origin = "";
+  let port = 0;
+  let authorizationServer: DevAuthorizationServer | undefined;
+  const adminSecret = options.admin === false ? undefined : randomBytes(24).toString("base64url");
 
   const newTenant = async (id: string, alg: IssuerAlg = "ES256"): Promise<Tenant> => {
-    if (tenants.has(id)) throw new Error(`tenant ${id} exists`);
+    if (!/^[\w-]{1,64}$/.test(id)) throw new AdminRequestError(400, "tenant id must be 1-64 letters, digits, _ or -");
+    if (tenants.has(id)) throw new AdminRequestError(409, `tenant ${id} exists`);
     const tenant = new Tenant(id, `${origin}/t/${id}`);
     await tenant.addKey(alg);
     tenants.set(id, tenant);
@@ -165,12 +87,13 @@ export async function startLocalIssuer(options: StartLocalIssuerOptions = {}): P
   const lookup = (issuerOrId: string): Tenant => {
     const id = issuerOrId.startsWith("http") ? issuerOrId.slice(`${origin}/t/`.length) : issuerOrId;
     const tenant = tenants.get(id);
-    if (!tenant) throw new Error(`unknown tenant ${issuerOrId}`);
+    if (!tenant) throw new AdminRequestError(404, `unknown tenant ${issuerOrId}`);
     return tenant;
   };
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
+      if (err instanceof AdminRequestError) return json(res, err.status, { error: err.message });
       json(res, 500, { error: err instanceof Error ? err.message : String(err) });
     });
   });
@@ -178,7 +101,16 @@ export async function startLocalIssuer(options: StartLocalIssuerOptions = {}): P
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", origin);
     const admin = url.pathname.match(/^\/__admin\/([a-z-]+)$/);
-    if (admin) return handleAdmin(admin[1] ?? "", req, res);
+    if (admin) {
+      if (adminSecret === undefined) return json(res, 404, { error: "not_found" });
+      checkAdminRequest(req, { secret: adminSecret, port });
+      return handleAdmin(admin[1] ?? "", req, res);
+    }
+    const dev = tenants.get("dev");
+    // The dev tenant's keys and failure modes stay the local issuer's; the rest is the authorization server's.
+    if (authorizationServer && dev && url.pathname !== "/t/dev/.well-known/jwks.json" && !(await devMetadataGate(dev, url, res))) {
+      if (await authorizationServer.handle(req, res)) return;
+    }
 
     const match = url.pathname.match(/^\/t\/([\w-]+)(\/.*)$/);
     const tenant = match ? tenants.get(match[1] ?? "") : undefined;
@@ -193,9 +125,44 @@ export async function startLocalIssuer(options: StartLocalIssuerOptions = {}): P
       return metadata(tenant, res);
     }
     if (rest === "/.well-known/jwks.json") return jwks(tenant, res);
+    if (rest === "/authorize" || rest === "/token") {
+      return json(res, 501, { error: "temporarily_unavailable", error_description: "this local issuer tenant only publishes keys; npm start's dev tenant is an OAuth server" });
+    }
     return json(res, 404, { error: "not_found" });
   }
 
+  /**
+   * The dev tenant's metadata honours its switches (served or not, down) and
+   * counters like every tenant's; true when the gate answered the request.
+   */
+  async function devMetadataGate(tenant: Tenant, url: URL, res: ServerResponse): Promise<boolean> {
+    const metadataPaths = [
+      "/.well-known/oauth-authorization-server/t/dev",
+      "/.well-known/openid-configuration/t/dev",
+      "/t/dev/.well-known/oauth-authorization-server",
+      "/t/dev/.well-known/openid-configuration",
+    ];
+    if (!metadataPaths.includes(url.pathname)) return false;
+    if (!tenant.serveMetadata) {
+      json(res, 404, { error: "not_found" });
+      return true;
+    }
+    tenant.metadataFetches++;
+    if (tenant.mode === "down") {
+      res.destroy();
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * A key-publishing tenant's RFC 8414 metadata: a test fixture shaped like
+   * Authgent's document, which the worker and `npm run verify` read (the MCP
+   * SDK's metadata schema requires `authorization_endpoint` and
+   * `token_endpoint`). These tenants only publish keys; the endpoints they
+   * name answer 501 saying so. The `dev` tenant of `npm start` is a real
+   * authorization server instead (`authorizationServer`).
+   */
   async function metadata(tenant: Tenant | undefined, res: ServerResponse): Promise<void> {
     if (!tenant || !tenant.serveMetadata) return json(res, 404, { error: "not_found" });
     tenant.metadataFetches++;
@@ -205,11 +172,9 @@ export async function startLocalIssuer(options: StartLocalIssuerOptions = {}): P
       jwks_uri: `${tenant.issuer}/.well-known/jwks.json`,
       authorization_endpoint: `${tenant.issuer}/authorize`,
       token_endpoint: `${tenant.issuer}/token`,
-      registration_endpoint: `${tenant.issuer}/register`,
       response_types_supported: ["code"],
-      grant_types_supported: ["authorization_code", "refresh_token", "client_credentials"],
+      grant_types_supported: ["authorization_code"],
       code_challenge_methods_supported: ["S256"],
-      token_endpoint_auth_methods_supported: ["none", "client_secret_basic"],
       scopes_supported: ["mcp:read", "mcp:write"],
     });
   }
@@ -257,29 +222,34 @@ export async function startLocalIssuer(options: StartLocalIssuerOptions = {}): P
   }
 
   async function handleAdmin(action: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = req.method === "POST" ? await readJson(req) : {};
-    const str = (k: string): string | undefined => (typeof body[k] === "string" ? (body[k] as string) : undefined);
+    const body = await readAdminJson(req);
+    const str = (k: string): string | undefined => field(body, k, "string");
+    const alg = (): IssuerAlg => oneOf("alg", str("alg"), ISSUER_ALGS) ?? "ES256";
     switch (action) {
       case "tenant": {
-        const tenant = await newTenant(str("id") ?? crypto.randomUUID().slice(0, 8), (str("alg") as IssuerAlg) ?? "ES256");
+        const tenant = await newTenant(str("id") ?? crypto.randomUUID().slice(0, 8), alg());
         return json(res, 200, { issuer: tenant.issuer, kid: tenant.keys[0]?.kid });
       }
       case "mint": {
         const tenant = lookup(str("issuer") ?? "dev");
-        const token = await tenant.mint((body.audience as string | string[]) ?? "", {
-          claims: body.claims as Record<string, unknown> | undefined,
-          header: body.header as Record<string, unknown> | undefined,
+        const audience = body.audience ?? "";
+        if (typeof audience !== "string" && !(Array.isArray(audience) && audience.every((a) => typeof a === "string"))) {
+          throw new AdminRequestError(400, '"audience" must be a string or an array of strings');
+        }
+        const token = await tenant.mint(audience, {
+          claims: field(body, "claims", "object"),
+          header: field(body, "header", "object"),
           kid: str("kid"),
-          ttlSeconds: typeof body.ttlSeconds === "number" ? body.ttlSeconds : undefined,
+          ttlSeconds: field(body, "ttlSeconds", "number"),
         });
         return json(res, 200, { token });
       }
       case "add-key": {
-        const key = await lookup(str("issuer") ?? "dev").addKey((str("alg") as IssuerAlg) ?? "ES256");
+        const key = await lookup(str("issuer") ?? "dev").addKey(alg());
         return json(res, 200, { kid: key.kid, jwk: key.publicJwk });
       }
       case "rotate": {
-        const key = await lookup(str("issuer") ?? "dev").rotate((str("alg") as IssuerAlg) ?? "ES256");
+        const key = await lookup(str("issuer") ?? "dev").rotate(alg());
         return json(res, 200, { kid: key.kid, jwk: key.publicJwk });
       }
       case "jwks": {
@@ -297,9 +267,12 @@ export async function startLocalIssuer(options: StartLocalIssuerOptions = {}): P
       }
       case "mode": {
         const tenant = lookup(str("issuer") ?? "dev");
-        if (str("mode")) tenant.mode = str("mode") as JwksMode;
-        if (typeof body.latencyMs === "number") tenant.latencyMs = body.latencyMs;
-        if (typeof body.serveMetadata === "boolean") tenant.serveMetadata = body.serveMetadata;
+        const mode: JwksMode | undefined = oneOf("mode", str("mode"), JWKS_MODES);
+        const latencyMs = field(body, "latencyMs", "number");
+        const serveMetadata = field(body, "serveMetadata", "boolean");
+        if (mode !== undefined) tenant.mode = mode;
+        if (latencyMs !== undefined) tenant.latencyMs = latencyMs;
+        if (serveMetadata !== undefined) tenant.serveMetadata = serveMetadata;
         return json(res, 200, { mode: tenant.mode, latencyMs: tenant.latencyMs });
       }
       case "stats":
@@ -318,8 +291,17 @@ export async function startLocalIssuer(options: StartLocalIssuerOptions = {}): P
       resolve();
     });
   });
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  port = (server.address() as AddressInfo).port;
+  origin = `http://127.0.0.1:${port}`;
   const dev = await newTenant("dev", options.alg ?? "ES256");
+  if (options.authorizationServer) {
+    authorizationServer = createDevAuthorizationServer({
+      issuer: dev.issuer,
+      signingKey: await dev.privateJwk(),
+      resources: options.authorizationServer.resources,
+      ...(options.authorizationServer.accessTokenTtlSeconds === undefined ? {} : { accessTokenTtlSeconds: options.authorizationServer.accessTokenTtlSeconds }),
+    });
+  }
 
   return {
     origin,
@@ -329,6 +311,8 @@ export async function startLocalIssuer(options: StartLocalIssuerOptions = {}): P
     },
     tenant: lookup,
     mint: (audience, opts = {}) => lookup(opts.tenant ?? "dev").mint(audience, opts),
+    adminSecret,
+    authorizationServer,
     async close() {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
@@ -340,11 +324,4 @@ export async function startLocalIssuer(options: StartLocalIssuerOptions = {}): P
 function json(res: ServerResponse, status: number, body: unknown): void {
   if (res.headersSent) return void res.end();
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" }).end(JSON.stringify(body));
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString("utf8");
-  return text ? (JSON.parse(text) as Record<string, unknown>) : {};
 }

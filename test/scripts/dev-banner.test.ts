@@ -27,6 +27,17 @@ describe("npm start banner", () => {
     expect(text).toMatch(/Authentication[^]*Authorization[^]*Bearer/);
   });
 
+  it("with the development authorization server, tells OAuth clients they need no token and the web UI to just connect", () => {
+    const text = formatDevBanner({ ...base, token: "tok.en.sig", tokenTtlSeconds: 8 * 3600, oauth: true });
+    expect(text).toContain("(development authorization server)");
+    expect(text).toContain("need no\ntoken: give them http://127.0.0.1:8787/mcp");
+    expect(text).toContain("For development only.");
+    expect(text).toContain("then press Connect: it runs the OAuth flow");
+    expect(text).not.toMatch(/Authentication in its sidebar/);
+    // The printed token is still there for curl.
+    expect(text).toContain("  export MCP_TOKEN=tok.en.sig");
+  });
+
   it("with a real issuer, prints no token and says how to get one and where the issuer's metadata is", () => {
     const text = formatDevBanner({ ...base, issuer: "https://auth.example.com" });
     expect(text).not.toContain("export MCP_TOKEN");

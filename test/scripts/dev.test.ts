@@ -8,10 +8,17 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { decodeJwt } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../infra/worker-bundle.ts";
 import { assertPortFree } from "../../scripts/lib/local-worker.ts";
-import { connectClient, freePort } from "../e2e/support/harness.ts";
+import { CLIENT_INFO, connectClient, freePort } from "../e2e/support/harness.ts";
+import { authorizeInBrowser } from "./support/dev-browser.ts";
+import { codeFlow, type AsMetadata } from "./support/dev-oauth-client.ts";
+import { MemoryOAuthProvider } from "./support/memory-oauth-provider.ts";
 
 const TSX = resolve(REPO_ROOT, "node_modules/.bin/tsx");
 const cleanup: (() => Promise<void>)[] = [];
@@ -105,6 +112,68 @@ describe("npm start", () => {
     expect(await run.exited).toEqual({ code: 130, signal: null });
     expect(run.stdout).toContain("stopping workerd");
     await expect(assertPortFree("127.0.0.1", port)).resolves.toBeUndefined();
+  });
+
+  it("lets the MCP SDK's OAuth client provider connect with no pasted token (discovery, registration, consent, PKCE), and the printed token still works for curl", async () => {
+    const port = await freePort();
+    const run = runDev(["--port", String(port), "--issuer-port", "0", "--state-dir", await tempStateDir()]);
+    const [, mcpUrl] = await waitForOutput(run, /MCP server:\s+(\S+)/);
+    const [, printed] = await waitForOutput(run, /export MCP_TOKEN=(\S+)/);
+    expect(run.stdout).toContain("(development authorization server)");
+    const url = new URL(mcpUrl ?? "");
+    const redirectUrl = "http://127.0.0.1:1/callback";
+    const provider = new MemoryOAuthProvider(redirectUrl);
+
+    // First contact: the worker's 401 sends the SDK through discovery and registration to the authorization URL.
+    await expect(new Client(CLIENT_INFO).connect(new StreamableHTTPClientTransport(url, { authProvider: provider }))).rejects.toBeInstanceOf(UnauthorizedError);
+    expect(provider.clientInformation()?.client_id).toEqual(expect.any(String));
+    const authorizationUrl = provider.authorizationUrl ?? new URL("about:blank");
+    expect(authorizationUrl.searchParams.get("resource")).toBe(`http://127.0.0.1:${port}`);
+    expect(authorizationUrl.searchParams.get("code_challenge_method")).toBe("S256");
+
+    const { callback, consentPage } = await authorizeInBrowser(authorizationUrl, redirectUrl);
+    expect(consentPage).toContain("For local development only");
+    const finishing = new StreamableHTTPClientTransport(url, { authProvider: provider });
+    await finishing.finishAuth(callback.searchParams.get("code") ?? "");
+    const claims = decodeJwt(provider.tokens()?.access_token ?? "");
+    expect(claims).toMatchObject({ aud: `http://127.0.0.1:${port}`, sub: "dev-user", client_id: provider.clientInformation()?.client_id });
+    expect(provider.tokens()?.refresh_token).toEqual(expect.any(String));
+
+    const client = new Client(CLIENT_INFO);
+    await client.connect(new StreamableHTTPClientTransport(url, { authProvider: provider }));
+    try {
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain("hello");
+      expect((await client.callTool({ name: "hello", arguments: { name: "oauth" } })).isError).toBeFalsy();
+    } finally {
+      await client.close();
+    }
+
+    // The token npm start printed is for curl and keeps working alongside.
+    const curl = await fetch(url, {
+      method: "POST",
+      headers: { authorization: `Bearer ${printed}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    expect(curl.status).toBe(200);
+
+    // Only what was asked for: a read-only token meets the worker's step-up challenge, and asking for more works.
+    const origin = `http://127.0.0.1:${port}`;
+    const [issuer] = ((await (await fetch(`${origin}/.well-known/oauth-protected-resource`)).json()) as { authorization_servers: string[] }).authorization_servers;
+    const issuerUrl = new URL(issuer ?? "");
+    const metadata = (await (await fetch(`${issuerUrl.origin}/.well-known/oauth-authorization-server${issuerUrl.pathname}`)).json()) as AsMetadata;
+    const write = (token: string) =>
+      fetch(url, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "write_data", arguments: { key: "k", value: "v" } } }),
+      });
+    const readOnly = await codeFlow(metadata, origin, "mcp:read");
+    expect(readOnly.tokens.scope).toBe("mcp:read");
+    const refused = await write(readOnly.tokens.access_token ?? "");
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get("www-authenticate")).toContain('error="insufficient_scope", scope="mcp:write"');
+    const stepped = await codeFlow(metadata, origin, "mcp:read mcp:write");
+    expect((await write(stepped.tokens.access_token ?? "")).status).toBe(200);
   });
 
   it("with --issuer trusts that issuer, mints no dev token and says how to get one", async () => {

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it, vi } from
 import { framingErrorResponse } from "../../scripts/lib/front-door.ts";
 import { verifyTargets } from "../../scripts/lib/verify-run.ts";
 import { parseTarget } from "../../scripts/lib/verify-target.ts";
+import { ADMIN_SECRET_HEADER } from "../../scripts/lib/local-issuer.ts";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/local-worker.ts";
 
 /** Sends raw bytes and returns everything the server answers before closing (or `waitMs`). */
@@ -60,7 +61,11 @@ describe("npm start's front before workerd", () => {
   let token: string;
   beforeAll(async () => {
     worker = await startLocalWorker({ vars: { AUTHGENT_ISSUER: inject("devIssuer"), MCP_AUDIENCE: audience } });
-    const minted = await fetch(`${inject("issuerOrigin")}/__admin/mint`, { method: "POST", body: JSON.stringify({ audience }) });
+    const minted = await fetch(`${inject("issuerOrigin")}/__admin/mint`, {
+      method: "POST",
+      headers: { "content-type": "application/json", [ADMIN_SECRET_HEADER]: inject("issuerAdminSecret") },
+      body: JSON.stringify({ audience }),
+    });
     token = ((await minted.json()) as { token: string }).token;
   });
   afterAll(() => worker.dispose());

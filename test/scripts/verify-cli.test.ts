@@ -3,6 +3,7 @@ import { execFile } from "node:child_process";
 import { dirname } from "node:path";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ADMIN_SECRET_HEADER } from "../../scripts/lib/local-issuer.ts";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/local-worker.ts";
 import { exitCodeOf, fail, formatTable, pass, skip } from "../../scripts/lib/verify-report.ts";
 import { PulumiCliMissingError, readStackOutputs, runCommand, targetsFromOutputs } from "../../scripts/lib/verify-stack.ts";
@@ -44,7 +45,11 @@ describe("npm run verify (command line)", () => {
   afterAll(() => worker.dispose());
 
   it("prints the table and exits 0 for a healthy deployment, reading the token from MCP_VERIFY_TOKEN without echoing it", async () => {
-    const res = await fetch(`${inject("issuerOrigin")}/__admin/mint`, { method: "POST", body: JSON.stringify({ audience: worker.url }) });
+    const res = await fetch(`${inject("issuerOrigin")}/__admin/mint`, {
+      method: "POST",
+      headers: { "content-type": "application/json", [ADMIN_SECRET_HEADER]: inject("issuerAdminSecret") },
+      body: JSON.stringify({ audience: worker.url }),
+    });
     const { token } = (await res.json()) as { token: string };
     const run = await verifyCli([`${worker.url}/mcp`], { MCP_VERIFY_TOKEN: token });
     expect(run.code).toBe(0);

@@ -5,6 +5,7 @@
  */
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ADMIN_SECRET_HEADER } from "../../scripts/lib/local-issuer.ts";
 import { startLocalWorker, type LocalWorker, type WorkerVars } from "../../scripts/lib/local-worker.ts";
 import { exitCodeOf, type CheckResult } from "../../scripts/lib/verify-report.ts";
 import { verifyTargets } from "../../scripts/lib/verify-run.ts";
@@ -14,7 +15,11 @@ const issuerOrigin = inject("issuerOrigin");
 const devIssuer = inject("devIssuer");
 
 async function admin<T>(action: string, body: Record<string, unknown>): Promise<T> {
-  const res = await fetch(`${issuerOrigin}/__admin/${action}`, { method: "POST", body: JSON.stringify(body) });
+  const res = await fetch(`${issuerOrigin}/__admin/${action}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", [ADMIN_SECRET_HEADER]: inject("issuerAdminSecret") },
+    body: JSON.stringify(body),
+  });
   if (!res.ok) throw new Error(`admin ${action}: ${res.status}`);
   return (await res.json()) as T;
 }

@@ -12,6 +12,8 @@ declare module "vitest" {
     issuerOrigin: string;
     /** Issuer URL of its `dev` tenant. */
     devIssuer: string;
+    /** Its admin API secret for this run (header `X-Local-Issuer-Admin`). */
+    issuerAdminSecret: string;
   }
 }
 
@@ -19,5 +21,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const issuer = await startLocalIssuer();
   project.provide("issuerOrigin", issuer.origin);
   project.provide("devIssuer", issuer.issuer);
+  project.provide("issuerAdminSecret", issuer.adminSecret ?? "");
   return () => issuer.close();
 }

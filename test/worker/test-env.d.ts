@@ -12,5 +12,7 @@ declare module "vitest" {
     issuerOrigin: string;
     /** Issuer URL of its `dev` tenant. */
     devIssuer: string;
+    /** Its admin API secret for this run (header `X-Local-Issuer-Admin`). */
+    issuerAdminSecret: string;
   }
 }

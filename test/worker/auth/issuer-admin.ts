@@ -16,7 +16,7 @@ export type JwksMode = "ok" | "error500" | "html" | "oversized" | "oversized-chu
 async function admin<T>(action: string, body: Record<string, unknown>): Promise<T> {
   const response = await fetch(`${inject("issuerOrigin")}/__admin/${action}`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", "x-local-issuer-admin": inject("issuerAdminSecret") },
     body: JSON.stringify(body),
   });
   if (!response.ok) throw new Error(`issuer admin ${action} failed: HTTP ${response.status} ${await response.text()}`);
@@ -84,7 +84,9 @@ export interface IssuerStats {
 }
 
 export async function stats(issuer: string): Promise<IssuerStats> {
-  const response = await fetch(`${inject("issuerOrigin")}/__admin/stats?issuer=${encodeURIComponent(issuer)}`);
+  const response = await fetch(`${inject("issuerOrigin")}/__admin/stats?issuer=${encodeURIComponent(issuer)}`, {
+    headers: { "x-local-issuer-admin": inject("issuerAdminSecret") },
+  });
   return (await response.json()) as IssuerStats;
 }
 

@@ -27,7 +27,7 @@ export interface MintOptions {
 export async function mintToken(options: MintOptions = {}): Promise<string> {
   const response = await fetch(`${inject("issuerOrigin")}/__admin/mint`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", "x-local-issuer-admin": inject("issuerAdminSecret") },
     body: JSON.stringify({
       issuer: options.issuer ?? inject("devIssuer"),
       audience: TEST_AUDIENCE,

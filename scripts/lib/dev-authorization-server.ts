@@ -166,12 +166,35 @@ export function createDevAuthorizationServer(options: DevAuthorizationServerOpti
         await interaction(req, res);
         return true;
       }
+      if (rest === "/reg" && registrationCors(req, res)) return true;
       // RFC 8414 §3 also allows the path-appended form; oidc-provider serves it under the issuer.
       const providerPath = rest === "/.well-known/oauth-authorization-server" ? "/.well-known/openid-configuration" : rest;
       toProvider(req, res, `${providerPath}${url.search}`);
       return true;
     },
   };
+}
+
+/**
+ * Browser-based MCP clients (the Inspector's web UI) register from their own
+ * origin, and oidc-provider answers CORS on its token, JWKS and discovery
+ * routes but not on registration (lib/helpers/initialize_app.js). Registration
+ * is open here anyway, so any origin may call it. True when the request was a
+ * preflight and has been answered.
+ */
+function registrationCors(req: IncomingMessage, res: ServerResponse): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return false;
+  res.setHeader("access-control-allow-origin", origin);
+  res.setHeader("vary", "Origin");
+  if (req.method !== "OPTIONS") return false;
+  res.writeHead(204, {
+    "access-control-allow-methods": "POST",
+    "access-control-allow-headers": req.headers["access-control-request-headers"] ?? "content-type",
+    "access-control-max-age": "3600",
+  });
+  res.end();
+  return true;
 }
 
 /**

@@ -53,6 +53,26 @@ describe("development authorization server metadata", () => {
   });
 });
 
+describe("dynamic client registration from a browser", () => {
+  it("answers the CORS preflight and the registration for a web client's origin", async () => {
+    const origin = "http://localhost:6274";
+    const preflight = await fetch(metadata.registration_endpoint, {
+      method: "OPTIONS",
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe(origin);
+    expect(preflight.headers.get("access-control-allow-headers")).toBe("content-type");
+    const registered = await fetch(metadata.registration_endpoint, {
+      method: "POST",
+      headers: { origin, "content-type": "application/json" },
+      body: JSON.stringify({ redirect_uris: [`${origin}/oauth/callback`], token_endpoint_auth_method: "none" }),
+    });
+    expect(registered.status).toBe(201);
+    expect(registered.headers.get("access-control-allow-origin")).toBe(origin);
+  });
+});
+
 describe("authorization code + PKCE with a dynamically registered client", () => {
   it("grants only the scope asked for, in an Authgent-shaped ES256 token for the resource", async () => {
     const { tokens, consentPage, clientId } = await codeFlow("mcp:read");

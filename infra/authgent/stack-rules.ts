@@ -13,7 +13,16 @@ export interface AuthgentIssue {
 /** What the rules need to know about each resolved MCP server. */
 export interface ServerIssuer {
   readonly issuer: string;
+  /** The worker vars it deploys with; MAX_TOKEN_LIFETIME bounds the token lifetimes Authgent may issue. */
+  readonly vars?: { readonly MAX_TOKEN_LIFETIME?: string };
 }
+
+/**
+ * authgent-server's access-token lifetimes, seconds (config.py `Settings`,
+ * used by services/token_service.py): client credentials and authorization
+ * code fall back to `access_token_ttl` (default 900), token exchange has its own.
+ */
+const TOKEN_TTL_SETTINGS = ["AUTHGENT_ACCESS_TOKEN_TTL", "AUTHGENT_CLIENT_CREDENTIALS_TTL", "AUTHGENT_AUTH_CODE_ACCESS_TTL", "AUTHGENT_EXCHANGE_TOKEN_TTL"] as const;
 
 /** Stacks whose name (or last `org/project/stack` segment) is this are held to production rules. */
 export const PRODUCTION_STACK = "production";
@@ -31,7 +40,7 @@ export function isProductionStack(stack: string): boolean {
  * every reader; see `authgentStackWarnings` for what only warns.
  */
 export function authgentStackIssues(cfg: AuthgentConfig, servers: readonly ServerIssuer[], stack: string): AuthgentIssue[] {
-  return [...issuerIssues(cfg, stack), ...secretIssues(cfg, stack), ...wiringIssues(cfg, servers)];
+  return [...issuerIssues(cfg, stack), ...secretIssues(cfg, stack), ...wiringIssues(cfg, servers), ...lifetimeIssues(cfg, servers)];
 }
 
 /**
@@ -96,5 +105,33 @@ function wiringIssues(cfg: AuthgentConfig, servers: readonly ServerIssuer[]): Au
       });
     }
   });
+  return issues;
+}
+
+/**
+ * A token lifetime set through `env` that a worker would refuse: the worker
+ * rejects tokens whose `exp − iat` exceeds its MAX_TOKEN_LIFETIME, so every
+ * token of that kind would fail at every server.
+ */
+function lifetimeIssues(cfg: AuthgentConfig, servers: readonly ServerIssuer[]): AuthgentIssue[] {
+  const issues: AuthgentIssue[] = [];
+  for (const name of TOKEN_TTL_SETTINGS) {
+    const raw = cfg.env[name];
+    if (raw === undefined) continue;
+    const seconds = Number(raw);
+    if (!/^\d+$/.test(raw) || seconds < 1) {
+      issues.push({ path: `authgent.env.${name}`, message: `must be a whole number of seconds, got "${raw}"` });
+      continue;
+    }
+    servers.forEach((server, index) => {
+      const max = Number(server.vars?.MAX_TOKEN_LIFETIME);
+      if (Number.isFinite(max) && seconds > max) {
+        issues.push({
+          path: `authgent.env.${name}`,
+          message: `is ${seconds} s, longer than servers[${index}]'s maxTokenLifetime (${max} s): the worker refuses tokens whose exp − iat exceeds it. Lower it, or raise maxTokenLifetime`,
+        });
+      }
+    });
+  }
   return issues;
 }

@@ -71,6 +71,15 @@ describe("authgent stack rules", () => {
     ]);
   });
 
+  it("fail a token lifetime set through env that the workers would refuse, naming both keys", () => {
+    const config = authgentConfig({ env: { AUTHGENT_ACCESS_TOKEN_TTL: "7200", AUTHGENT_EXCHANGE_TOKEN_TTL: "soon" } });
+    expect(messages(config, [{ issuer: ISSUER, vars: { MAX_TOKEN_LIFETIME: "86400" } }, { issuer: ISSUER, vars: { MAX_TOKEN_LIFETIME: "3600" } }], "production")).toEqual([
+      "authgent.env.AUTHGENT_ACCESS_TOKEN_TTL is 7200 s, longer than servers[1]'s maxTokenLifetime (3600 s): the worker refuses tokens whose exp − iat exceeds it. Lower it, or raise maxTokenLifetime",
+      'authgent.env.AUTHGENT_EXCHANGE_TOKEN_TTL must be a whole number of seconds, got "soon"',
+    ]);
+    expect(messages(authgentConfig({ env: { AUTHGENT_ACCESS_TOKEN_TTL: "3600" } }), [{ issuer: ISSUER, vars: { MAX_TOKEN_LIFETIME: "3600" } }], "production")).toEqual([]);
+  });
+
   it("require Docker TLS material for a tcp:// host, with the commands that set it", () => {
     const [message, ...rest] = messages(authgentConfig({ host: "tcp://vps.yourcompany.com:2376" }), [], "production");
     expect(rest).toEqual([]);

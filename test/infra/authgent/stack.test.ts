@@ -182,6 +182,15 @@ describe("authgent: validation in the stack config", () => {
     );
   });
 
+  it("fails Authgent's access-token lifetime above the servers' maxTokenLifetime, naming both", () => {
+    const text = stackText([...AUTHGENT_BLOCK, "    env: { AUTHGENT_ACCESS_TOKEN_TTL: '900' }"], ["    zoneId: fedcba9876543210fedcba9876543210", "    maxTokenLifetime: 600"]);
+    expect(problems("production", text)).toEqual([
+      "authgent.env.AUTHGENT_ACCESS_TOKEN_TTL is 900 s, longer than servers[0]'s maxTokenLifetime (600 s): the worker refuses tokens whose exp − iat exceeds it. Lower it, or raise maxTokenLifetime",
+      "authgent.env.AUTHGENT_ACCESS_TOKEN_TTL is 900 s, longer than servers[1]'s maxTokenLifetime (600 s): the worker refuses tokens whose exp − iat exceeds it. Lower it, or raise maxTokenLifetime",
+      "authgent.env.AUTHGENT_ACCESS_TOKEN_TTL is 900 s, longer than servers[2]'s maxTokenLifetime (600 s): the worker refuses tokens whose exp − iat exceeds it. Lower it, or raise maxTokenLifetime",
+    ]);
+  });
+
   it("accepts a stack-wide issuer equal to the deployed one", () => {
     const text = stackText(AUTHGENT_BLOCK, [`    issuer: ${ISSUER}`, "    zoneId: fedcba9876543210fedcba9876543210"]);
     expect(problems("production", text)).toEqual([]);

@@ -1,12 +1,17 @@
 /**
- * The one Cloudflare API call the program makes itself: the deployed
- * migration tag of ONE script. Everything else goes through the provider.
+ * The Cloudflare API calls the program makes itself (everything else goes
+ * through the provider), each about ONE script, through `cloudflareFetch`
+ * (bounded concurrency, retries on 429 honouring Retry-After):
  *
- * `GET /accounts/{account_id}/workers/services/{script_name}` returns the
- * script's `default_environment.script.migration_tag` (the endpoint wrangler
- * uses; the account-wide script listing is deliberately never called — it
- * costs one page per 100 scripts and exposes every script in the account).
+ * - `GET /accounts/{account_id}/workers/services/{script_name}`: the
+ *   script's `default_environment.script.migration_tag` (the endpoint
+ *   wrangler uses; the account-wide script listing is deliberately never
+ *   called — it costs one page per 100 scripts and exposes every script);
+ * - `GET /accounts/{account_id}/workers/scripts/{script_name}/deployments`:
+ *   the versions serving traffic, newest deployment first (servers with
+ *   `rollout:` only).
  */
+import { cloudflareFetch, type CloudflareHttpOptions } from "./cloudflare-http.ts";
 
 /** Production API root. */
 export const CLOUDFLARE_API_BASE_URL = "https://api.cloudflare.com/client/v4";
@@ -35,15 +40,11 @@ export function providerEndpoint(config: CloudflareProviderConfig, env: Readonly
   return { apiToken, baseUrl: config.baseUrl ?? env["CLOUDFLARE_BASE_URL"] ?? CLOUDFLARE_API_BASE_URL };
 }
 
-export interface CloudflareApiOptions {
+export interface CloudflareApiOptions extends CloudflareHttpOptions {
   /** API token with "Workers Scripts: Read" (deploys need Edit). */
   readonly apiToken: string;
   /** @default CLOUDFLARE_API_BASE_URL */
   readonly baseUrl?: string;
-  /** Injected for tests. @default globalThis.fetch */
-  readonly fetch?: typeof fetch;
-  /** Per request, milliseconds. @default 15000 */
-  readonly timeoutMs?: number;
 }
 
 /** Reads a script's deployed Durable Object migration tag. */
@@ -51,6 +52,21 @@ export interface MigrationTagReader {
   /** `undefined` when the script does not exist or has never been migrated. */
   currentTag(accountId: string, scriptName: string): Promise<string | undefined>;
 }
+
+/** One version of a deployment and the share of requests it serves. */
+export interface DeployedVersion {
+  readonly versionId: string;
+  /** Percent of requests, 0–100. */
+  readonly percentage: number;
+}
+
+/** Reads which versions serve a script's traffic. */
+export interface DeploymentReader {
+  /** The latest deployment's versions; `undefined` when the script does not exist. */
+  currentDeployment(accountId: string, scriptName: string): Promise<readonly DeployedVersion[] | undefined>;
+}
+
+export type CloudflareApi = MigrationTagReader & DeploymentReader;
 
 export class CloudflareApiError extends Error {
   readonly code = "ERR_CLOUDFLARE_API";
@@ -65,45 +81,69 @@ export class CloudflareApiError extends Error {
   }
 }
 
-interface Envelope {
+interface Envelope<R> {
   readonly success?: boolean;
   readonly errors?: readonly { readonly code?: number; readonly message?: string }[];
-  readonly result?: { readonly default_environment?: { readonly script?: { readonly migration_tag?: string } } };
+  readonly result?: R;
+}
+interface ServiceResult {
+  readonly default_environment?: { readonly script?: { readonly migration_tag?: string } };
+}
+interface DeploymentsResult {
+  readonly deployments?: readonly { readonly versions?: readonly { readonly version_id?: string; readonly percentage?: number }[] }[];
 }
 
-export function createCloudflareApi(options: CloudflareApiOptions): MigrationTagReader {
+export function createCloudflareApi(options: CloudflareApiOptions): CloudflareApi {
   const baseUrl = (options.baseUrl ?? CLOUDFLARE_API_BASE_URL).replace(/\/+$/, "");
-  const doFetch = options.fetch ?? globalThis.fetch;
-  const timeoutMs = options.timeoutMs ?? 15_000;
+  const request = cloudflareFetch(options);
+
+  /** GET `path`; `undefined` when the script does not exist. */
+  async function get<R>(path: string, what: string): Promise<R | undefined> {
+    let response: Response;
+    try {
+      response = await request(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${options.apiToken}`, accept: "application/json" } });
+    } catch (err) {
+      throw new CloudflareApiError(`${what}: ${baseUrl} is unreachable (${(err as Error).name})`, 0, []);
+    }
+    let body: Envelope<R>;
+    try {
+      body = (await response.json()) as Envelope<R>;
+    } catch {
+      // Never echo the body: it may be an HTML error page or a proxy's output.
+      throw new CloudflareApiError(`${what}: HTTP ${response.status} with a non-JSON body`, response.status, []);
+    }
+    const codes = (body.errors ?? []).map((e) => e.code).filter((c): c is number => typeof c === "number");
+    if (response.status === 404 || codes.some((c) => NOT_FOUND_CODES.has(c))) return undefined;
+    if (!response.ok || body.success === false) {
+      const messages = (body.errors ?? []).map((e) => `${e.message ?? "error"} [code: ${e.code ?? "?"}]`).join("; ");
+      const hint =
+        response.status === 401 || response.status === 403
+          ? " (check the API token and its Workers Scripts permission)"
+          : response.status === 429
+            ? " (rate limited after every retry: split the fleet into more stacks or deploy it in waves, see docs/fleets.md)"
+            : "";
+      throw new CloudflareApiError(`${what}: HTTP ${response.status}${messages ? `: ${messages}` : ""}${hint}`, response.status, codes);
+    }
+    return body.result;
+  }
+
+  const workers = (accountId: string) => `/accounts/${encodeURIComponent(accountId)}/workers`;
   return {
     async currentTag(accountId, scriptName) {
-      const path = `/accounts/${encodeURIComponent(accountId)}/workers/services/${encodeURIComponent(scriptName)}`;
-      const what = `reading the migration tag of script ${scriptName}`;
-      let response: Response;
-      try {
-        response = await doFetch(`${baseUrl}${path}`, {
-          headers: { authorization: `Bearer ${options.apiToken}`, accept: "application/json" },
-          signal: AbortSignal.timeout(timeoutMs),
-        });
-      } catch (err) {
-        throw new CloudflareApiError(`${what}: ${baseUrl} is unreachable (${(err as Error).name})`, 0, []);
-      }
-      let body: Envelope;
-      try {
-        body = (await response.json()) as Envelope;
-      } catch {
-        // Never echo the body: it may be an HTML error page or a proxy's output.
-        throw new CloudflareApiError(`${what}: HTTP ${response.status} with a non-JSON body`, response.status, []);
-      }
-      const codes = (body.errors ?? []).map((e) => e.code).filter((c): c is number => typeof c === "number");
-      if (response.status === 404 || codes.some((c) => NOT_FOUND_CODES.has(c))) return undefined;
-      if (!response.ok || body.success === false) {
-        const messages = (body.errors ?? []).map((e) => `${e.message ?? "error"} [code: ${e.code ?? "?"}]`).join("; ");
-        const hint = response.status === 401 || response.status === 403 ? " (check the API token and its Workers Scripts permission)" : "";
-        throw new CloudflareApiError(`${what}: HTTP ${response.status}${messages ? `: ${messages}` : ""}${hint}`, response.status, codes);
-      }
-      const tag = body.result?.default_environment?.script?.migration_tag;
+      const result = await get<ServiceResult>(`${workers(accountId)}/services/${encodeURIComponent(scriptName)}`, `reading the migration tag of script ${scriptName}`);
+      const tag = result?.default_environment?.script?.migration_tag;
       return typeof tag === "string" && tag !== "" ? tag : undefined;
+    },
+    async currentDeployment(accountId, scriptName) {
+      const result = await get<DeploymentsResult>(
+        `${workers(accountId)}/scripts/${encodeURIComponent(scriptName)}/deployments`,
+        `reading the deployments of script ${scriptName}`,
+      );
+      if (result === undefined) return undefined;
+      const latest = result.deployments?.[0];
+      return (latest?.versions ?? [])
+        .filter((v): v is { version_id: string; percentage: number } => typeof v.version_id === "string" && typeof v.percentage === "number")
+        .map((v) => ({ versionId: v.version_id, percentage: v.percentage }));
     },
   };
 }
@@ -111,4 +151,9 @@ export function createCloudflareApi(options: CloudflareApiOptions): MigrationTag
 /** A reader that always answers the same tag: the offline plan's `--current-migration-tag`. */
 export function fixedMigrationTag(tag: string | undefined): MigrationTagReader {
   return { currentTag: async () => tag };
+}
+
+/** A reader that knows no deployments (a fresh account): the offline plan's default. */
+export function noDeployments(): DeploymentReader {
+  return { currentDeployment: async () => undefined };
 }

@@ -3,7 +3,7 @@
  * `pulumi up --stack <name>`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CloudflareApiError, createCloudflareApi, providerEndpoint, type MigrationTagReader } from "./cloudflare-api.ts";
+import { CloudflareApiError, createCloudflareApi, providerEndpoint, type CloudflareApi } from "./cloudflare-api.ts";
 import { StackConfigError } from "./config.ts";
 import { loadPulumiConfig } from "./config-source.ts";
 import { MigrationLedgerError } from "./migrations.ts";
@@ -12,7 +12,8 @@ import { deployStack, type StackOutputs } from "./program.ts";
 export default async function main(): Promise<StackOutputs> {
   try {
     // The engine runs the providers in this process's working directory (program-dir.ts).
-    return await deployStack(loadPulumiConfig(), { migrationTags: migrationTagReader(), providerDir: process.cwd() });
+    const api = cloudflareApi();
+    return await deployStack(loadPulumiConfig(), { migrationTags: api, deployments: api, providerDir: process.cwd() });
   } catch (err) {
     // Known, actionable failures print as one message without a stack trace.
     if (err instanceof StackConfigError || err instanceof MigrationLedgerError || err instanceof CloudflareApiError) throw runError(err.message);
@@ -36,13 +37,13 @@ function runError(message: string): pulumi.RunError {
  * `cloudflare:apiToken` (secret config) or CLOUDFLARE_API_TOKEN, and
  * `cloudflare:baseUrl` or CLOUDFLARE_BASE_URL (`providerEndpoint`).
  */
-function migrationTagReader(): MigrationTagReader {
+function cloudflareApi(): CloudflareApi {
   const cloudflareConfig = new pulumi.Config("cloudflare");
   const endpoint = providerEndpoint({ apiToken: cloudflareConfig.get("apiToken"), baseUrl: cloudflareConfig.get("baseUrl") }, process.env);
   if (!endpoint) {
     throw runError(
       "No Cloudflare API token: set CLOUDFLARE_API_TOKEN or run `pulumi config set --secret cloudflare:apiToken <token>` " +
-        "(the program reads each script's Durable Object migration tag before deploying it).",
+        "(the program reads each script's Durable Object migration tag, and each rollout server's deployment, before deploying it).",
     );
   }
   return createCloudflareApi(endpoint);

@@ -6,12 +6,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import { deployAuthgent, type AuthgentOutputs } from "./authgent/deploy.ts";
 import { buildBundles, type BundleBuilder } from "./bundles.ts";
-import type { MigrationTagReader } from "./cloudflare-api.ts";
+import { noDeployments, type DeploymentReader, type MigrationTagReader } from "./cloudflare-api.ts";
 import type { FleetConfig } from "./config.ts";
 import { McpFleet, type McpFleetArgs } from "./components/mcp-fleet.ts";
 import { planMigrations, type MigrationLedger } from "./migrations.ts";
 import { migrationNotes, renameNotes } from "./preview-notes.ts";
 import { programDirectory } from "./program-dir.ts";
+import { planRollouts } from "./rollout.ts";
 
 /** Logical name of the fleet component (parent of every server). */
 export const FLEET_NAME = "mcp-fleet";
@@ -19,6 +20,8 @@ export const FLEET_NAME = "mcp-fleet";
 export interface DeployStackOptions {
   /** Source of each script's deployed migration tag. */
   readonly migrationTags: MigrationTagReader;
+  /** Source of each `rollout:` server's current deployment. @default noDeployments() — a fresh account */
+  readonly deployments?: DeploymentReader;
   /** @default DURABLE_OBJECT_MIGRATIONS */
   readonly ledger?: MigrationLedger;
   /** @default bundleWorker (esbuild) */
@@ -53,12 +56,14 @@ export async function deployStack(config: FleetConfig, options: DeployStackOptio
     },
   };
   const migrations = await planMigrations(config.accountId, names, recordingReader, options.ledger);
-  for (const note of [...renameNotes(config.servers), ...migrationNotes(names, deployedTags, migrations)]) (options.note ?? logNote)(note);
+  const rollouts = await planRollouts(config, options.deployments ?? noDeployments(), migrations);
+  for (const note of [...renameNotes(config.servers), ...migrationNotes(names, deployedTags, migrations), ...rollouts.notes]) (options.note ?? logNote)(note);
   const bundles = await buildBundles(config.servers, options.providerDir ?? programDirectory(), options.build);
   const fleet = new McpFleet(FLEET_NAME, {
     config,
     bundles,
     migrations,
+    rollouts: rollouts.plans,
     ...(options.transformScript ? { transformScript: options.transformScript } : {}),
   });
   // Issue 4: Authgent on its Docker host; no `authgent:` block, no Docker resources.

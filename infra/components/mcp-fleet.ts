@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DeployBundle } from "../bundles.ts";
 import type { FleetConfig } from "../config.ts";
 import type { ScriptMigrations } from "../migrations.ts";
+import type { RolloutPlan } from "../rollout.ts";
 import { McpWorker, type McpWorkerArgs } from "./mcp-worker.ts";
 
 /** Pulumi type token of the component. */
@@ -16,6 +17,8 @@ export interface McpFleetArgs {
   readonly bundles: ReadonlyMap<string, DeployBundle>;
   /** Pending Durable Object migrations by script name (`planMigrations`); absent = up to date. */
   readonly migrations: ReadonlyMap<string, ScriptMigrations | undefined>;
+  /** How each `rollout:` server deploys this run, by script name (`planRollouts`). @default none */
+  readonly rollouts?: ReadonlyMap<string, { readonly plan: RolloutPlan; readonly scriptExists: boolean }>;
   /** Escape hatch applied to every server's script args. @default identity */
   readonly transformScript?: McpWorkerArgs["transformScript"];
 }
@@ -27,6 +30,8 @@ export interface ServerOutputs {
   readonly prmUrl: pulumi.Output<string>;
   readonly issuer: pulumi.Output<string>;
   readonly scopes: pulumi.Output<string[]>;
+  /** `rollout:` servers: the version this run deploys (`npm run verify` pins it). */
+  readonly versionId?: pulumi.Output<string>;
 }
 
 export class McpFleet extends pulumi.ComponentResource {
@@ -41,6 +46,7 @@ export class McpFleet extends pulumi.ComponentResource {
       const bundle = args.bundles.get(server.source);
       if (!bundle) throw new Error(`no bundle for worker source ${server.source} (server ${server.name})`);
       const migrations = args.migrations.get(server.scriptName);
+      const rollout = args.rollouts?.get(server.scriptName);
       const worker = new McpWorker(
         server.name,
         {
@@ -48,12 +54,20 @@ export class McpFleet extends pulumi.ComponentResource {
           server,
           bundle,
           ...(migrations ? { migrations } : {}),
+          ...(rollout ? { rollout } : {}),
           ...(args.transformScript ? { transformScript: args.transformScript } : {}),
         },
         { parent: this },
       );
       workers.set(server.name, worker);
-      servers[server.name] = { scriptName: worker.scriptName, url: worker.url, prmUrl: worker.prmUrl, issuer: worker.issuer, scopes: worker.scopes };
+      servers[server.name] = {
+        scriptName: worker.scriptName,
+        url: worker.url,
+        prmUrl: worker.prmUrl,
+        issuer: worker.issuer,
+        scopes: worker.scopes,
+        ...(worker.versionId ? { versionId: worker.versionId } : {}),
+      };
     }
     this.workers = workers;
     this.servers = servers;

@@ -10,6 +10,8 @@ import { resourceMetadataUrl } from "../../worker/config.ts";
 import type { DeployBundle } from "../bundles.ts";
 import type { ServerConfig } from "../config.ts";
 import type { ScriptMigrations } from "../migrations.ts";
+import type { RolloutPlan } from "../rollout.ts";
+import { createWorkerRollout, VERSION_INPUTS, type WorkerRollout } from "./worker-rollout.ts";
 import { scriptBindings } from "../worker-bindings.ts";
 
 /** Pulumi type token of the component. */
@@ -28,6 +30,13 @@ export interface McpWorkerArgs {
    * @default none — the script is already at the ledger's last tag
    */
   readonly migrations?: ScriptMigrations;
+  /**
+   * Set for a `rollout:` server: how this run's version is deployed
+   * (`planRollout`), and whether the script exists already (its version then
+   * carries the pending migrations; a new script gets them at creation).
+   * @default none — the script upload deploys at 100%
+   */
+  readonly rollout?: { readonly plan: RolloutPlan; readonly scriptExists: boolean };
   /**
    * Escape hatch: adjust the script's args before creation (e.g. `limits`,
    * `placement`, `tailConsumers`) instead of growing these args.
@@ -51,6 +60,10 @@ export class McpWorker extends pulumi.ComponentResource {
   readonly subdomain: cloudflare.WorkersScriptSubdomain;
   readonly customDomain?: cloudflare.WorkersCustomDomain;
   readonly routes: readonly cloudflare.WorkersRoute[];
+  /** The version and deployment of a `rollout:` server. */
+  readonly rollout?: WorkerRollout;
+  /** Id of the version this run deploys (`rollout:` servers), for `npm run verify` to pin. */
+  readonly versionId?: pulumi.Output<string>;
 
   /** Earlier logical names (`previousNames`), so a renamed server keeps its resources instead of replacing them. */
   private readonly previousNames: readonly string[];
@@ -59,7 +72,22 @@ export class McpWorker extends pulumi.ComponentResource {
     super(MCP_WORKER_TYPE, name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...args.server.previousNames.map((previous) => ({ name: previous }))] });
     const { server } = args;
     this.previousNames = server.previousNames;
-    this.script = this.createScript(name, args);
+    const scriptArgs = this.scriptArgs(args);
+    this.script = this.createScript(name, scriptArgs, args.rollout !== undefined);
+    if (args.rollout) {
+      this.rollout = createWorkerRollout(
+        name,
+        {
+          accountId: args.accountId,
+          scriptName: this.script.scriptName,
+          script: scriptArgs,
+          ...(args.migrations && args.rollout.scriptExists ? { migrations: args.migrations } : {}),
+          plan: args.rollout.plan,
+        },
+        (suffix) => ({ parent: this, aliases: this.aliases(suffix) }),
+      );
+      this.versionId = this.rollout.version.id;
+    }
     this.subdomain = this.createSubdomain(name, args);
     const domain = this.createCustomDomain(name, args);
     if (domain) this.customDomain = domain;
@@ -78,10 +106,12 @@ export class McpWorker extends pulumi.ComponentResource {
       issuer: this.issuer,
       customDomain: server.customDomain?.hostname ?? null,
       workersDev: server.workersDev,
+      versionId: this.versionId ?? null,
     });
   }
 
-  private createScript(name: string, args: McpWorkerArgs): cloudflare.WorkersScript {
+  /** The script's args after `transformScript`; a rollout's version shares them. */
+  private scriptArgs(args: McpWorkerArgs): cloudflare.WorkersScriptArgs {
     const { server } = args;
     const scriptArgs: cloudflare.WorkersScriptArgs = {
       accountId: args.accountId,
@@ -92,12 +122,20 @@ export class McpWorker extends pulumi.ComponentResource {
       compatibilityDate: server.compatibilityDate,
       compatibilityFlags: [...server.compatibilityFlags],
       bindings: scriptBindings(server),
-      ...(args.migrations ? { migrations: args.migrations } : {}),
+      ...(args.migrations && !args.rollout?.scriptExists ? { migrations: args.migrations } : {}),
       observability: { enabled: true, headSamplingRate: server.observabilitySampleRate },
       ...(server.keepBindings.length > 0 ? { keepBindings: [...server.keepBindings] } : {}),
     };
-    const final = args.transformScript ? args.transformScript({ ...scriptArgs }) : scriptArgs;
-    return new cloudflare.WorkersScript(`${name}-script`, final, { parent: this, aliases: this.aliases("-script") });
+    return args.transformScript ? args.transformScript({ ...scriptArgs }) : scriptArgs;
+  }
+
+  private createScript(name: string, scriptArgs: cloudflare.WorkersScriptArgs, rolling: boolean): cloudflare.WorkersScript {
+    return new cloudflare.WorkersScript(`${name}-script`, scriptArgs, {
+      parent: this,
+      aliases: this.aliases("-script"),
+      // A rollout server's code goes out as versions; the script upload would deploy it at 100%.
+      ...(rolling ? { ignoreChanges: VERSION_INPUTS } : {}),
+    });
   }
 
   /** Always declared, so "off" is enforced rather than left to the account default. */

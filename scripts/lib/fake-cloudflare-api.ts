@@ -12,10 +12,16 @@
  *   rejected (HTTP 412, code 10079 "Migration tag precondition failed"), as
  *   are creating a class that already exists (10074) and binding a Durable
  *   Object class no migration created (10061).
+ * - `GET  /client/v4/accounts/:account/workers/scripts/:script/deployments`
+ *   — the script's deployments, newest first (each upload deploys its new
+ *   version at 100%; tests set others with `deploy`).
  * - `GET  /client/v4/accounts/:account/workers/scripts` (account-wide
  *   listing) is recorded and refused, so tests can prove it is never used.
  *
  * Every request needs `Authorization: Bearer <apiToken>` (else 403, code 10000).
+ * `throttle(n, retryAfter)` answers the next n requests with Cloudflare's
+ * rate-limit response: HTTP 429, code 971 ("Please wait and consider
+ * throttling your request speed"), with `Retry-After` in seconds.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -30,6 +36,8 @@ export interface FakeScript {
   metadata: UploadMetadata;
   /** Successful uploads so far. */
   uploads: number;
+  /** Deployments, newest first: the versions serving traffic and their percentages. */
+  deployments: { readonly versions: readonly { readonly version_id: string; readonly percentage: number }[] }[];
 }
 
 export interface UploadMetadata {
@@ -64,6 +72,8 @@ export interface FakeCloudflareApi {
   /** Scripts by `<account>/<name>`. */
   readonly scripts: Map<string, FakeScript>;
   readonly requests: FakeRequest[];
+  /** Answers the next `count` requests with 429 and `Retry-After: retryAfterSeconds`. */
+  throttle(count: number, retryAfterSeconds: number): void;
   close(): Promise<void>;
 }
 
@@ -87,7 +97,14 @@ class ApiFailure extends Error {
 export async function startFakeCloudflareApi(options: FakeCloudflareApiOptions): Promise<FakeCloudflareApi> {
   const scripts = new Map<string, FakeScript>();
   const requests: FakeRequest[] = [];
+  const throttled = { count: 0, retryAfter: 0 };
   const server: Server = createServer((req, res) => {
+    if (throttled.count > 0) {
+      throttled.count--;
+      res.setHeader("retry-after", String(throttled.retryAfter));
+      reply(res, req, requests, 429, { success: false, errors: [{ code: 971, message: "Please wait and consider throttling your request speed" }], messages: [], result: null });
+      return;
+    }
     handle(req, options.apiToken, scripts).then(
       (result) => reply(res, req, requests, 200, { success: true, errors: [], messages: [], result }),
       (err: unknown) => {
@@ -105,6 +122,10 @@ export async function startFakeCloudflareApi(options: FakeCloudflareApiOptions):
     url: `http://127.0.0.1:${port}/client/v4`,
     scripts,
     requests,
+    throttle: (count, retryAfterSeconds) => {
+      throttled.count = count;
+      throttled.retryAfter = retryAfterSeconds;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
@@ -126,6 +147,12 @@ async function handle(req: IncomingMessage, apiToken: string, scripts: Map<strin
       id: script.name,
       default_environment: { environment: "production", script: { id: script.name, migration_tag: script.migrationTag ?? "" } },
     };
+  }
+  const deployments = /^\/client\/v4\/accounts\/([^/]+)\/workers\/scripts\/([^/]+)\/deployments$/.exec(path);
+  if (deployments && req.method === "GET") {
+    const script = scripts.get(`${deployments[1]}/${deployments[2]}`);
+    if (!script) throw new ApiFailure(404, 10007, "This Worker does not exist on your account.");
+    return { deployments: script.deployments };
   }
   if (/^\/client\/v4\/accounts\/[^/]+\/workers\/scripts\/?$/.test(path)) {
     throw new ApiFailure(400, 10021, "account-wide script listing is refused by this fake: read one script instead");
@@ -169,7 +196,9 @@ async function uploadScript(req: IncomingMessage, key: string, name: string, scr
       );
     }
   }
-  const script: FakeScript = { name, migrationTag: tag, classes, metadata, uploads: (existing?.uploads ?? 0) + 1 };
+  const uploads = (existing?.uploads ?? 0) + 1;
+  const deployed = { versions: [{ version_id: `${name}-v${uploads}`, percentage: 100 }] };
+  const script: FakeScript = { name, migrationTag: tag, classes, metadata, uploads, deployments: [deployed, ...(existing?.deployments ?? [])] };
   scripts.set(key, script);
   return { id: name, migration_tag: tag ?? "" };
 }

@@ -29,6 +29,8 @@ export interface RegisteredResource {
   readonly secretPaths: readonly string[];
   /** Earlier names the engine should treat as this resource (`aliases` with a `name`). */
   readonly aliasNames: readonly string[];
+  /** Inputs whose changes the engine ignores after creation (`ignoreChanges`). */
+  readonly ignoreChanges: readonly string[];
 }
 
 /** The values a provider would receive (secrets revealed), for provider stand-ins such as the fake Cloudflare API. */
@@ -63,6 +65,7 @@ interface RegisterRequest {
   getCustom(): boolean;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
   getAliasesList(): { getSpec(): { getName(): string } | undefined }[];
+  getIgnorechangesList(): string[];
 }
 type RegisterFn = (req: RegisterRequest, callback: (err: Error | null, res?: unknown) => void) => void;
 
@@ -108,6 +111,7 @@ export async function startMockEngine(options: MockEngineOptions): Promise<MockE
         .getAliasesList()
         .map((alias) => alias.getSpec()?.getName() ?? "")
         .filter((name) => name !== ""),
+      ignoreChanges: req.getIgnorechangesList(),
     });
     original(req, callback);
   };

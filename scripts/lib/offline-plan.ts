@@ -11,7 +11,7 @@
  *                        "parent": "my-mcp-server-staging",   // logical name; null = the stack
  *                        "inputs": { …, "bindings": [ …, { "type": "secret_text", "text": "[secret]" } ] } } ] }
  */
-import { fixedMigrationTag, type MigrationTagReader } from "../../infra/cloudflare-api.ts";
+import { fixedMigrationTag, type DeploymentReader, type MigrationTagReader } from "../../infra/cloudflare-api.ts";
 import { PROJECT, type ConfigIssue, type FleetConfig } from "../../infra/config.ts";
 import { loadStackFileConfig, type ReadStackFileOptions } from "../../infra/config-source.ts";
 import type { MigrationLedger } from "../../infra/migrations.ts";
@@ -38,6 +38,8 @@ export interface RenderOptions {
   readonly currentMigrationTag?: string;
   /** Overrides `currentMigrationTag`, e.g. a client of the fake Cloudflare API. @default fixedMigrationTag(currentMigrationTag) */
   readonly migrationTags?: MigrationTagReader;
+  /** Current deployments of `rollout:` servers, e.g. a client of the fake Cloudflare API. @default none (a fresh account) */
+  readonly deployments?: DeploymentReader;
   /** @default DURABLE_OBJECT_MIGRATIONS */
   readonly ledger?: MigrationLedger;
   /** @default bundleWorker (esbuild) */
@@ -69,6 +71,7 @@ export async function renderFleet(config: FleetConfig, options: RenderOptions = 
   const outputs = await deployStack(config, {
     note: (message) => notes.push(message),
     migrationTags: options.migrationTags ?? fixedMigrationTag(options.currentMigrationTag),
+    ...(options.deployments ? { deployments: options.deployments } : {}),
     ...(options.ledger ? { ledger: options.ledger } : {}),
     ...(options.build ? { build: options.build } : {}),
   });

@@ -83,6 +83,16 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): 
   });
 }
 
+/** SIGTERM (uvicorn's graceful shutdown), SIGKILL if it has not exited after 10 s; resolves once it has. */
+async function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 const availability = await authgentAvailability();
 const describeWithPython = availability.available ? describe : describe.skip;
 
@@ -130,7 +140,7 @@ describeWithPython(`the production plan's Authgent container, run as the real au
 
   afterAll(async () => {
     await worker?.dispose();
-    server?.kill("SIGTERM");
+    await stop(server);
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 

@@ -45,10 +45,12 @@ describe("doc command extraction", () => {
   it("reports a flag the CLI's help does not list, and a value-taking flag given no value", () => {
     const help = "Usage: npm run plan -- --stack <name> [--json]\n\n  --stack <name>   Stack\n  --json   JSON\n  -h, --help  Help";
     const [misspelt] = extractNpmCommands("docs/a.md", "`npm run plan -- --stak staging`");
-    const [noValue] = extractNpmCommands("docs/a.md", "`npm run plan -- --stack --json`");
+    const [noValue] = extractNpmCommands("docs/a.md", "```sh\nnpm run plan -- --stack --json\n```");
+    const [prose] = extractNpmCommands("docs/a.md", "`npm run plan -- --stack` renders a stack");
     const [fine] = extractNpmCommands("docs/a.md", "`npm run plan -- --stack staging --json -h`");
     expect(misspelt && flagProblems(misspelt, help)).toEqual(["docs/a.md:1 `npm run plan -- --stak staging`: --stak is not an option of npm run plan (see its --help)"]);
-    expect(noValue && flagProblems(noValue, help)).toEqual(["docs/a.md:1 `npm run plan -- --stack --json`: --stack needs a value"]);
+    expect(noValue && flagProblems(noValue, help)).toEqual(["docs/a.md:2 `npm run plan -- --stack --json`: --stack needs a value"]);
+    expect(prose && flagProblems(prose, help)).toEqual([]);
     expect(fine && flagProblems(fine, help)).toEqual([]);
   });
 });

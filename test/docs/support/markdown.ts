@@ -17,6 +17,8 @@ export interface DocCommand {
   readonly script: string;
   /** Arguments after `--`, placeholders included. */
   readonly args: readonly string[];
+  /** Found in an inline code span (prose may name a flag without its value) rather than a shell block. */
+  readonly inline: boolean;
 }
 
 /** One relative Markdown link. */
@@ -73,9 +75,9 @@ export function extractNpmCommands(file: string, text: string): DocCommand[] {
       if (!SHELL_FENCES.has(line.fenceLang)) continue;
       let joined = line.text;
       while (joined.trimEnd().endsWith("\\") && lines[i + 1]?.inFence) joined = `${joined.trimEnd().slice(0, -1)} ${lines[++i]?.text ?? ""}`;
-      commands.push(...commandsIn(file, line.number, stripComment(joined)));
+      commands.push(...commandsIn(file, line.number, stripComment(joined), false));
     } else {
-      for (const span of line.text.matchAll(/`([^`]+)`/g)) commands.push(...commandsIn(file, line.number, span[1] ?? ""));
+      for (const span of line.text.matchAll(/`([^`]+)`/g)) commands.push(...commandsIn(file, line.number, span[1] ?? "", true));
     }
   }
   return commands;
@@ -87,14 +89,14 @@ function stripComment(shell: string): string {
   return at === -1 ? shell : shell.slice(0, at);
 }
 
-function commandsIn(file: string, line: number, shell: string): DocCommand[] {
+function commandsIn(file: string, line: number, shell: string, inline: boolean): DocCommand[] {
   const out: DocCommand[] = [];
   for (const segment of shell.split(/\|\||&&|[|;]/)) {
     const words = segment.trim().split(/\s+/).filter((w) => w !== "");
     const npm = words.indexOf("npm");
     if (npm === -1) continue;
     const parsed = parseNpm(words.slice(npm + 1));
-    if (parsed) out.push({ file, line, text: segment.trim(), ...parsed });
+    if (parsed) out.push({ file, line, text: segment.trim(), inline, ...parsed });
   }
   return out;
 }
@@ -198,7 +200,8 @@ export function flagProblems(command: DocCommand, help: string): string[] {
   for (const { flag, next } of flagsOf(command.args)) {
     const takesValue = options.get(flag);
     if (takesValue === undefined) problems.push(`${where}: ${flag} is not an option of npm run ${command.script} (see its --help)`);
-    else if (takesValue && (next === undefined || next.startsWith("-"))) problems.push(`${where}: ${flag} needs a value`);
+    // Prose may name a flag on its own (`npm run plan -- --json` prints…); a shell block is typed as is.
+    else if (takesValue && !command.inline && (next === undefined || next.startsWith("-"))) problems.push(`${where}: ${flag} needs a value`);
   }
   return problems;
 }

@@ -12,6 +12,7 @@ import { parseArgs } from "node:util";
 import { bundleWorker, REPO_ROOT } from "../infra/worker-bundle.ts";
 import { SCOPES } from "../worker/bindings.ts";
 import { formatDevBanner } from "./lib/dev-banner.ts";
+import { checkServerModule } from "./lib/server-module.ts";
 import { createDevDpopSession, devTokenPlan, formatDevDpopSection, saveDevDpopSession } from "./lib/dev-token.ts";
 import { resolveLocalRun } from "../infra/local-run.ts";
 import { startLocalIssuer, type IssuerAlg, type LocalIssuer } from "./lib/local-issuer.ts";
@@ -26,6 +27,7 @@ const USAGE = `Usage: npm start -- [options]
   --stack <name>      Run a server of Pulumi.<name>.yaml with the vars and bindings it deploys with
                       (audience = this local URL, issuer = --issuer or the local development issuer)
   --server <name>     Which server of --stack (needed when the stack has several)
+  --source <entry>    Run this server module (defineMcpServer) instead of the default server
   -h, --help          Show this help`;
 
 /** Loopback only: the dev token is a real credential for this server. */
@@ -40,6 +42,8 @@ interface DevArgs {
   readonly stateDir: string;
   readonly stack?: string;
   readonly server?: string;
+  /** A server module to bundle instead of worker/index.ts. */
+  readonly source?: string;
 }
 
 class UsageError extends Error {}
@@ -56,6 +60,7 @@ function parseDevArgs(argv: string[]): DevArgs | "help" {
       "state-dir": { type: "string" },
       stack: { type: "string" },
       server: { type: "string" },
+      source: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -69,6 +74,7 @@ function parseDevArgs(argv: string[]): DevArgs | "help" {
     stateDir: resolve(REPO_ROOT, values["state-dir"] ?? ".dev-state"),
     ...(values.stack === undefined ? {} : { stack: values.stack }),
     ...(values.server === undefined ? {} : { server: values.server }),
+    ...(values.source === undefined ? {} : { source: resolve(process.cwd(), values.source) }),
   };
 }
 
@@ -103,8 +109,10 @@ async function main(argv: string[]): Promise<void> {
   // A bad stack config fails here, before anything starts.
   const target = args.stack ? await resolveLocalRun({ stack: args.stack, ...(args.server ? { server: args.server } : {}) }) : undefined;
 
-  const bundle = await bundleWorker();
-  console.log(`Built ${relative(REPO_ROOT, bundle.path)}`);
+  // A server definition error fails here, naming the offender, before anything starts.
+  if (args.source) await checkServerModule(args.source);
+  const bundle = await bundleWorker(args.source ? { entry: args.source, outfile: resolve(REPO_ROOT, "dist/dev-server/index.js") } : {});
+  console.log(`Built ${relative(REPO_ROOT, bundle.path)}${args.source ? ` from ${displayPath(args.source)}` : ""}`);
 
   const origin = `http://${HOST}:${args.port}`;
   // A stack may narrow JWT_ALGORITHMS or MAX_TOKEN_LIFETIME: the dev token must still pass.

@@ -8,14 +8,15 @@
  * Schema form, are refused at definition time (`z.toJSONSchema` throws), and
  * the handler receives the arguments as sent.
  */
-import { z } from "zod";
+import type { z } from "zod";
+import { toJSONSchema } from "zod/v4/core";
 import { ServerDefinitionError } from "./errors.ts";
 import type { JsonObjectSchema, TypedSchema } from "./types.ts";
 
 export function fromZod<S extends z.ZodObject>(schema: S): TypedSchema<z.input<S>> {
   let json: Record<string, unknown>;
   try {
-    json = z.toJSONSchema(schema, { target: "draft-2020-12", io: "input", unrepresentable: "throw" }) as Record<string, unknown>;
+    json = toJSONSchema(schema, { target: "draft-2020-12", io: "input", unrepresentable: "throw" }) as Record<string, unknown>;
   } catch (error) {
     throw new ServerDefinitionError("zod schema", `cannot be expressed as JSON Schema: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -1,0 +1,149 @@
+/**
+ * The complete example of docs/writing-a-server.md, built as `npm run build --
+ * --source` builds it and run in workerd, against both official MCP clients:
+ * `@modelcontextprotocol/client` 2.x negotiating 2026-07-28 (server/discover,
+ * stateless, input_required) and `@modelcontextprotocol/sdk` 1.x on 2025-11-25.
+ */
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from "@modelcontextprotocol/client";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { bundleWorker, REPO_ROOT } from "../../infra/worker-bundle.ts";
+import { checkServerModule } from "../../scripts/lib/server-module.ts";
+import { startLocalWorker, type LocalWorker } from "../../scripts/lib/local-worker.ts";
+import { freePort, startLocalIssuer, textOf, type LocalIssuer } from "./support/harness.ts";
+
+const DOC = resolve(REPO_ROOT, "docs/writing-a-server.md");
+const WORK_DIR = resolve(REPO_ROOT, "dist/test-servers");
+
+/** The doc's first ```ts block, with its `../worker/` imports pointing at this checkout. */
+async function docExample(): Promise<string> {
+  const block = /```ts\n([\s\S]*?)```/.exec(await readFile(DOC, "utf8"))?.[1];
+  if (!block) throw new Error(`${DOC} has no \`\`\`ts example`);
+  return block.replaceAll('"../worker/', `"${resolve(REPO_ROOT, "worker")}/`);
+}
+
+let issuer: LocalIssuer;
+let worker: LocalWorker;
+let origin: string;
+
+beforeAll(async () => {
+  await mkdir(WORK_DIR, { recursive: true });
+  const entry = resolve(WORK_DIR, "notes.ts");
+  await writeFile(entry, await docExample());
+  await checkServerModule(entry);
+  const bundle = await bundleWorker({ entry, outfile: resolve(WORK_DIR, "notes/index.js") });
+  issuer = await startLocalIssuer();
+  const port = await freePort();
+  origin = `http://127.0.0.1:${port}`;
+  worker = await startLocalWorker({ port, bundlePath: bundle.path, vars: { AUTHGENT_ISSUER: issuer.issuer, MCP_AUDIENCE: origin } });
+}, 60_000);
+
+afterAll(async () => {
+  await worker?.dispose();
+  await issuer?.close();
+});
+
+async function token(sub: string): Promise<string> {
+  return issuer.mint(origin, { claims: { sub, scope: "mcp:read mcp:write" } });
+}
+
+describe("the docs example with @modelcontextprotocol/client 2.x", () => {
+  async function connectV2(sub: string, confirm: "accept" | "decline" = "accept"): Promise<{ client: ClientV2; transport: TransportV2 }> {
+    const transport = new TransportV2(new URL(`${origin}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${await token(sub)}` } } });
+    const client = new ClientV2({ name: "e2e-v2", version: "1.0.0" }, { capabilities: { elicitation: {} }, versionNegotiation: { mode: "auto" } });
+    client.setRequestHandler("elicitation/create", async () => ({ action: confirm, content: {} }));
+    await client.connect(transport);
+    return { client, transport };
+  }
+
+  it("negotiates 2026-07-28 through server/discover, not the 2025 fallback", async () => {
+    const { client, transport } = await connectV2("v2-discover");
+    try {
+      expect(transport.protocolVersion).toBe("2026-07-28");
+      expect(client.getServerVersion()).toMatchObject({ name: "notes", version: "1.0.0" });
+      expect(client.getInstructions()).toContain("add_note");
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toEqual(["add_note", "list_notes", "clear_note"]);
+      expect(tools[0]?.inputSchema).toMatchObject({ type: "object", required: ["title", "text"] });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("streams progress notifications over SSE, then returns structuredContent validated against outputSchema", async () => {
+    const { client } = await connectV2("v2-progress");
+    try {
+      const seen: number[] = [];
+      const saved = await client.callTool({ name: "add_note", arguments: { title: "groceries", text: "eggs" } }, { onprogress: (p) => seen.push(p.progress) });
+      expect(textOf(saved)).toBe('Saved "groceries".');
+      expect(seen).toEqual([0, 2]);
+      const listed = await client.callTool({ name: "list_notes", arguments: {} });
+      expect(listed.structuredContent).toEqual({ titles: ["groceries"] });
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("asks for confirmation with input_required and completes on the client's retry", async () => {
+    const accepting = await connectV2("v2-confirm");
+    try {
+      await accepting.client.callTool({ name: "add_note", arguments: { title: "old", text: "x" } });
+      expect(textOf(await accepting.client.callTool({ name: "clear_note", arguments: { title: "old" } }))).toBe('Emptied "old".');
+    } finally {
+      await accepting.client.close();
+    }
+    const declining = await connectV2("v2-confirm", "decline");
+    try {
+      expect(textOf(await declining.client.callTool({ name: "clear_note", arguments: { title: "old" } }))).toBe("Kept the note.");
+    } finally {
+      await declining.client.close();
+    }
+  });
+
+  it("reads resources and templates, gets prompts and completes arguments", async () => {
+    const { client } = await connectV2("v2-resources");
+    try {
+      await client.callTool({ name: "add_note", arguments: { title: "trip", text: "pack light" } });
+      expect((await client.listResources()).resources.map((r) => r.uri)).toEqual(["notes://about"]);
+      expect((await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toEqual(["notes://note/{title}"]);
+      expect((await client.readResource({ uri: "notes://note/trip" })).contents).toEqual([{ uri: "notes://note/trip", mimeType: "text/plain", text: "pack light" }]);
+      const prompt = await client.getPrompt({ name: "summarize", arguments: { title: "trip" } });
+      expect(JSON.stringify(prompt.messages)).toContain("notes://note/trip");
+      const completion = await client.complete({ ref: { type: "ref/prompt", name: "summarize" }, argument: { name: "title", value: "tr" } });
+      expect(completion.completion.values).toEqual(["trip"]);
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("the docs example with @modelcontextprotocol/sdk 1.x (2025-11-25)", () => {
+  async function connectV1(sub: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+    const transport = new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${await token(sub)}` } } });
+    const client = new Client({ name: "e2e-v1", version: "1.0.0" });
+    await client.connect(transport);
+    return { client, transport };
+  }
+
+  it("initializes, calls tools, reads templates, gets prompts and completes", async () => {
+    const { client, transport } = await connectV1("v1-user");
+    try {
+      expect(transport.protocolVersion).toBe("2025-11-25");
+      expect(client.getServerCapabilities()).toMatchObject({ tools: {}, resources: {}, prompts: {}, completions: {} });
+      const seen: number[] = [];
+      await client.callTool({ name: "add_note", arguments: { title: "v1", text: "hello" } }, undefined, { onprogress: (p) => seen.push(p.progress) });
+      expect(seen).toEqual([0, 2]);
+      expect((await client.callTool({ name: "list_notes", arguments: {} })).structuredContent).toEqual({ titles: ["v1"] });
+      expect((await client.readResource({ uri: "notes://note/v1" })).contents[0]).toMatchObject({ text: "hello" });
+      expect((await client.complete({ ref: { type: "ref/resource", uri: "notes://note/{title}" }, argument: { name: "title", value: "v" } })).completion.values).toEqual(["v1"]);
+      const clear = await client.callTool({ name: "clear_note", arguments: { title: "v1" } });
+      expect(clear.isError).toBe(true);
+      expect(textOf(clear)).toContain("2026-07-28");
+    } finally {
+      await client.close();
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { calculateJwkThumbprint, decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTPayload, type ProtectedHeaderParameters } from "jose";
+import { decodeProtectedHeader, errors, jwtVerify, type JWK, type JWTPayload, type ProtectedHeaderParameters } from "jose";
 import { InvalidDpopProofError, InvalidTokenError } from "../errors.ts";
 import { checkTokenShape } from "../token-shape.ts";
 import { accessTokenHash } from "./ath.ts";
@@ -74,8 +74,7 @@ export async function verifyDpopProof(
   let jkt: string;
   let key: CryptoKey;
   try {
-    jkt = await calculateJwkThumbprint(jwk, "sha256");
-    key = await keys.get(jwk, jkt, alg);
+    ({ key, jkt } = await keys.get(jwk, alg));
   } catch (cause) {
     // The key is entirely client input: any failure to use it is a bad proof.
     throw new InvalidDpopProofError("jwk", "proof jwk is not a usable public key for its alg", { cause });
@@ -161,11 +160,28 @@ async function checkProofClaims(
   if (iat > nowSeconds + options.clockToleranceSeconds) throw new InvalidDpopProofError("iat", "proof iat is in the future");
   if (iat < nowSeconds - options.maxAgeSeconds) throw new InvalidDpopProofError("iat", "proof iat is too old");
   // RFC 9449 §4.3 check 12 (§7.1 at a resource server): ath binds the proof to this very token.
-  if (typeof ath !== "string" || ath !== (await accessTokenHash(request.accessToken))) {
+  if (typeof ath !== "string" || ath !== (await cachedAccessTokenHash(request.accessToken))) {
     throw new InvalidDpopProofError("ath", "proof ath does not match the access token");
   }
   if (nonce !== undefined && typeof nonce !== "string") throw new InvalidDpopProofError("claims", "proof nonce is not a string");
   return { jkt, jti, iat, nonce };
+}
+
+/** Most tokens whose `ath` one isolate remembers. */
+const ATH_CACHE_ENTRIES = 256;
+const athByToken = new Map<string, string>();
+
+/** `ath` of a token, computed once per token per isolate: a client sends the same token with every proof. */
+async function cachedAccessTokenHash(token: string): Promise<string> {
+  const cached = athByToken.get(token);
+  if (cached !== undefined) return cached;
+  const ath = await accessTokenHash(token);
+  athByToken.set(token, ath);
+  if (athByToken.size > ATH_CACHE_ENTRIES) {
+    const oldest = athByToken.keys().next();
+    if (!oldest.done) athByToken.delete(oldest.value);
+  }
+  return ath;
 }
 
 /** RFC 7515 §4.1.9: "application/" may be omitted and media types are case-insensitive. */

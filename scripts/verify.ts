@@ -1,5 +1,5 @@
 /**
- * npm run verify -- <mcp-url> [--token <jwt>] [--resource <url>] [--timeout <ms>]
+ * npm run verify -- <mcp-url> [--token <jwt>] [--resource <url>] [--worker-version <script>=<id>] [--timeout <ms>]
  * npm run verify -- --stack <name> [--token <jwt>]
  *
  * Checks a deployed MCP server the way an MCP client meets it (RFC 9728
@@ -15,15 +15,19 @@ import { exitCodeOf, formatTable } from "./lib/verify-report.ts";
 import { verifyTargets } from "./lib/verify-run.ts";
 import { readStackOutputs, targetsFromOutputs } from "./lib/verify-stack.ts";
 import { parseTarget, type VerifyTarget } from "./lib/verify-target.ts";
+import { parseWorkerVersion, versionOverrideValue } from "./lib/verify-version.ts";
 import { DEFAULT_TIMEOUT_MS } from "./lib/verify-http.ts";
 
-const USAGE = `Usage: npm run verify -- <mcp-url> [--token <jwt>] [--resource <url>] [--timeout <ms>]
+const USAGE = `Usage: npm run verify -- <mcp-url> [--token <jwt>] [--resource <url>] [--worker-version <script>=<id>] [--timeout <ms>]
        npm run verify -- --stack <name> [--token <jwt>] [--timeout <ms>]
 
   <mcp-url>           The deployment's MCP endpoint, e.g. https://mcp.yourcompany.com/mcp
   --stack <name>      Check every server in the stack's outputs (needs the Pulumi CLI, logged in)
   --token <jwt>       Access token for the MCP handshake rows (or MCP_VERIFY_TOKEN); never printed
   --resource <url>    The audience the metadata's \`resource\` must equal (with <mcp-url>)
+  --worker-version <script>=<id>
+                      Check that Worker version during a gradual rollout (with <mcp-url>;
+                      --stack pins each rollout server's new version by itself)
   --timeout <ms>      Timeout of each request (default ${DEFAULT_TIMEOUT_MS})
   -h, --help          Show this help
 
@@ -32,11 +36,12 @@ Exit codes: 0 nothing failed, 1 a check failed, 2 bad usage.`;
 class UsageError extends Error {}
 
 /** Says what was given, so the user sees which half of the usage they hit. */
-function targetProblem(positionals: readonly string[], stack: string | undefined, resource: string | undefined): string | undefined {
+function targetProblem(positionals: readonly string[], stack: string | undefined, resource: string | undefined, workerVersion?: string): string | undefined {
   if (positionals.length === 0 && stack === undefined) return "nothing to check: give the MCP URL of a deployment, or --stack <name>";
   if (positionals.length > 0 && stack !== undefined) return `got both an MCP URL (${positionals[0]}) and --stack ${stack}: give one of them`;
   if (positionals.length > 1) return `expected one MCP URL, got ${positionals.length}: ${positionals.join(" ")}`;
   if (stack !== undefined && resource !== undefined) return "--resource goes with an MCP URL; with --stack each server's audience comes from the stack's outputs";
+  if (stack !== undefined && workerVersion !== undefined) return "--worker-version goes with an MCP URL; with --stack each rollout server's new version comes from the stack's outputs";
   return undefined;
 }
 
@@ -48,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
       token: { type: "string" },
       stack: { type: "string" },
       resource: { type: "string" },
+      "worker-version": { type: "string" },
       timeout: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -56,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const problem = targetProblem(positionals, values.stack, values.resource);
+  const problem = targetProblem(positionals, values.stack, values.resource, values["worker-version"]);
   if (problem !== undefined) throw new UsageError(problem);
   const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_MS : Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
@@ -66,10 +72,13 @@ async function main(argv: string[]): Promise<number> {
   if (values.stack) {
     targets = targetsFromOutputs(values.stack, await readStackOutputs(values.stack));
   } else {
-    targets = [parseTarget(positionals[0] ?? "", { expectedResource: values.resource })];
+    const pin = values["worker-version"];
+    targets = [parseTarget(positionals[0] ?? "", { expectedResource: values.resource, ...(pin === undefined ? {} : { workerVersion: parseWorkerVersion(pin) }) })];
   }
   const token = values.token ?? (process.env.MCP_VERIFY_TOKEN || undefined);
-  for (const t of targets) console.log(`verifying ${t.mcpUrl.href}${t.label ? ` (${t.label})` : ""}`);
+  for (const t of targets) {
+    console.log(`verifying ${t.mcpUrl.href}${t.label ? ` (${t.label})` : ""}${t.workerVersion ? `, pinned to version ${versionOverrideValue(t.workerVersion)}` : ""}`);
+  }
   const results = await verifyTargets(targets, { fetch, timeoutMs, token });
   console.log(`\n${formatTable(results)}`);
   return exitCodeOf(results);

@@ -7,13 +7,15 @@ import { checkMcpSession } from "./verify-mcp.ts";
 import { checkProtectedResourceMetadata } from "./verify-prm.ts";
 import { skip, type CheckResult } from "./verify-report.ts";
 import type { VerifyTarget } from "./verify-target.ts";
+import { pinnedFetch } from "./verify-version.ts";
 
 export interface VerifyOptions extends HttpOptions {
   /** Access token for the MCP handshake. @default none: the handshake rows are skipped */
   readonly token?: string;
 }
 
-export async function verifyTarget(target: VerifyTarget, options: VerifyOptions): Promise<CheckResult[]> {
+export async function verifyTarget(target: VerifyTarget, given: VerifyOptions): Promise<CheckResult[]> {
+  const options = target.workerVersion ? { ...given, fetch: pinnedFetch(given.fetch, target.mcpUrl.origin, target.workerVersion) } : given;
   const results: CheckResult[] = [];
   const prm = await checkProtectedResourceMetadata(target, options);
   results.push(...prm.results);

@@ -66,10 +66,14 @@ export function targetsFromOutputs(stack: string, outputs: Record<string, unknow
     const server = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
     const url = str(server.mcpUrl) ?? str(server.url);
     if (!url) throw new Error(`stack ${stack} output servers.${name} has no "url"`);
+    // A rollout server exports the version this deploy uploaded: check that one, not the stable version.
+    const script = str(server.scriptName);
+    const versionId = str(server.versionId);
     return parseTarget(url, {
       label: many ? name : "",
       expectedResource: str(server.audience) ?? str(server.resource) ?? str(server.url),
       expectedIssuer: str(server.issuer),
+      ...(script && versionId ? { workerVersion: { script, versionId } } : {}),
     });
   });
 }

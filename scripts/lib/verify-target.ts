@@ -1,5 +1,6 @@
 /** What `npm run verify` checks: one MCP endpoint and the resource it claims to be. */
 import { MCP_ENDPOINT_PATH } from "../../infra/server-reachability.ts";
+import type { WorkerVersionPin } from "./verify-version.ts";
 
 export interface VerifyTarget {
   /** Label prefixed to check ids when a stack has several servers; empty for a single URL. */
@@ -14,6 +15,8 @@ export interface VerifyTarget {
   readonly expectedResource?: string;
   /** The issuer the deployment must name in `authorization_servers`, when known. */
   readonly expectedIssuer?: string;
+  /** Check this Worker version rather than whichever the deployment routes to (gradual rollouts). @default none */
+  readonly workerVersion?: WorkerVersionPin;
 }
 
 /** Path of the MCP endpoint when the given URL is a bare origin (where the worker serves MCP). */
@@ -36,7 +39,13 @@ export function parseTarget(raw: string, extra: Omit<VerifyTarget, "mcpUrl" | "l
     throw new Error(`"${raw}" must not contain a query, fragment or credentials`);
   }
   if (url.pathname === "/" || url.pathname === "") url.pathname = DEFAULT_MCP_PATH;
-  return { label: extra.label ?? "", mcpUrl: url, expectedResource: extra.expectedResource, expectedIssuer: extra.expectedIssuer };
+  return {
+    label: extra.label ?? "",
+    mcpUrl: url,
+    expectedResource: extra.expectedResource,
+    expectedIssuer: extra.expectedIssuer,
+    ...(extra.workerVersion ? { workerVersion: extra.workerVersion } : {}),
+  };
 }
 
 /**

@@ -85,7 +85,12 @@ export async function authenticate(request: Request, config: WorkerConfig, deps:
     throw new InvalidTokenError("ERR_TOKEN_BINDING", "DPoP proof key does not match the token's cnf.jkt", { claim: "cnf", scheme: "DPoP" });
   }
   if (!deps.dpopReplay) throw new Error("DPoP request but no replay guard configured");
-  await deps.dpopReplay.check(principal, verified, { maxAgeSeconds: config.dpopProofMaxAgeSeconds, nonceRequired: config.dpopNonce }, nowSeconds);
+  await deps.dpopReplay.check(
+    principal,
+    verified,
+    { maxAgeSeconds: config.dpopProofMaxAgeSeconds, nonceRequired: config.dpopNonce, ...(deps.waitUntil ? { waitUntil: deps.waitUntil } : {}) },
+    nowSeconds,
+  );
   return principal;
 }
 

@@ -100,6 +100,23 @@ describe("the replay guard's two layers", () => {
     expect(batches).toEqual([5, 3]);
   });
 
+  it("gives up on a ledger call that never answers (its request vanished) and serves the next proofs with a new one", async () => {
+    let calls = 0;
+    const guard = new DpopReplayGuard({
+      maxBatchWaitMs: 50,
+      // The first call hangs for ever; later ones go to the real object.
+      shared: async (p, uses) => (++calls === 1 ? await new Promise<never>(() => undefined) : await doLedger(p, uses)),
+    });
+    const user = principal(`u-${crypto.randomUUID()}`);
+    const now = Date.now() / 1000;
+    void guard.check(user, proof("stuck"), OPTIONS, now);
+    const joined = guard.check(user, proof("joined"), OPTIONS, now);
+    await expect(joined).rejects.toThrow("did not answer in time");
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await expect(guard.check(user, proof("later"), OPTIONS, Date.now() / 1000)).resolves.toBeUndefined();
+    expect(calls).toBe(2);
+  });
+
   it("refuses in a second isolate what the first accepted, and accepts each new jti once", async () => {
     const user = principal(`u-${crypto.randomUUID()}`);
     const [isolateA, isolateB] = [new DpopReplayGuard({ shared: doLedger }), new DpopReplayGuard({ shared: doLedger })];

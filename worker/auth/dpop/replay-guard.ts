@@ -6,6 +6,8 @@ import type { VerifiedDpopProof } from "./verify-proof.ts";
 export const DEFAULT_LOCAL_PROOF_ENTRIES = 8192;
 /** Most proofs one ledger call carries. @default 64 */
 export const DEFAULT_MAX_BATCH = 64;
+/** Longest a request waits for a ledger call another request sends, ms (a call normally takes milliseconds). @default 10000 */
+export const DEFAULT_MAX_BATCH_WAIT_MS = 10_000;
 
 /** One proof, as the shared ledger records it. */
 export interface ProofUse {
@@ -40,12 +42,20 @@ export interface ReplayGuardOptions {
   readonly maxLocalEntries?: number;
   /** @default DEFAULT_MAX_BATCH */
   readonly maxBatch?: number;
+  /** Longest a request waits for a ledger call another request sends, ms. @default DEFAULT_MAX_BATCH_WAIT_MS */
+  readonly maxBatchWaitMs?: number;
 }
 
 export interface ReplayCheckOptions {
   /** Proof window, seconds (`WorkerConfig.dpopProofMaxAgeSeconds`). */
   readonly maxAgeSeconds: number;
   readonly nonceRequired: boolean;
+  /**
+   * `ExecutionContext.waitUntil` of the calling request: a ledger call this
+   * request sends for others finishes (and starts the next batch) even if
+   * its own client goes away. @default undefined
+   */
+  readonly waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 interface Waiter {
@@ -66,6 +76,8 @@ interface Batch {
 interface UserQueue {
   /** A call is in flight or being collected. */
   busy: boolean;
+  /** When `busy` last became true, ms since the epoch. */
+  busySince: number;
   /** The batch still taking proofs, if any. */
   open: Batch | undefined;
   /** Closed batches waiting for their turn, oldest first. */
@@ -94,11 +106,13 @@ export class DpopReplayGuard {
   private readonly shared: SharedProofLedger | null;
   private readonly maxLocalEntries: number;
   private readonly maxBatch: number;
+  private readonly maxBatchWaitMs: number;
 
   constructor(options: ReplayGuardOptions) {
     this.shared = options.shared;
     this.maxLocalEntries = options.maxLocalEntries ?? DEFAULT_LOCAL_PROOF_ENTRIES;
     this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+    this.maxBatchWaitMs = options.maxBatchWaitMs ?? DEFAULT_MAX_BATCH_WAIT_MS;
   }
 
   /**
@@ -112,7 +126,7 @@ export class DpopReplayGuard {
     const use: ProofUse = { id, expiresAt: proof.iat + options.maxAgeSeconds, nonce: proof.nonce, nonceRequired: options.nonceRequired };
     this.remember(id, use.expiresAt);
     if (!this.shared) return;
-    const verdict = await this.record(principal, use, this.shared);
+    const verdict = await this.record(principal, use, this.shared, options.waitUntil);
     if (verdict.outcome === "replayed") throw new InvalidDpopProofError("replayed", "proof jti was already used (another isolate)");
     if (verdict.outcome === "nonce") {
       // Not recorded by the ledger: forget it here too, so nothing differs between isolates.
@@ -127,16 +141,17 @@ export class DpopReplayGuard {
    * flight (so proofs arriving together share the call), else when the call
    * before it finishes. Others wait for its answer.
    */
-  private async record(principal: Principal, use: ProofUse, shared: SharedProofLedger): Promise<ProofVerdict> {
+  private async record(principal: Principal, use: ProofUse, shared: SharedProofLedger, waitUntil: ReplayCheckOptions["waitUntil"]): Promise<ProofVerdict> {
     const key = principalKey(principal);
     let queue = this.queues.get(key);
-    if (!queue) {
-      queue = { busy: false, open: undefined, waiting: [] };
+    // A queue whose call never finished (its request vanished before waitUntil held it) is abandoned.
+    if (!queue || (queue.busy && Date.now() - queue.busySince > this.maxBatchWaitMs)) {
+      queue = { busy: false, busySince: 0, open: undefined, waiting: [] };
       this.queues.set(key, queue);
     }
     const open = queue.open;
     if (open && open.waiters.length < this.maxBatch) {
-      return await keepAlive(new Promise<ProofVerdict>((resolve, reject) => open.waiters.push({ use, resolve, reject })));
+      return await keepAlive(new Promise<ProofVerdict>((resolve, reject) => open.waiters.push({ use, resolve, reject })), this.maxBatchWaitMs);
     }
     let start!: () => void;
     const started = new Promise<void>((resolve) => (start = resolve));
@@ -145,29 +160,37 @@ export class DpopReplayGuard {
     queue.open = batch;
     if (queue.busy) {
       queue.waiting.push(batch);
-      await keepAlive(started);
+      await keepAlive(started, this.maxBatchWaitMs);
     } else {
       queue.busy = true;
+      queue.busySince = Date.now();
       await tick();
     }
     if (queue.open === batch) queue.open = undefined;
-    try {
-      const verdicts = await shared(principal, batch.waiters.map((w) => w.use));
-      batch.waiters.forEach((waiter, i) => {
-        const v = verdicts[i];
-        if (v) waiter.resolve(v);
-        else waiter.reject(new Error("DPoP ledger answered fewer verdicts than proofs"));
-      });
-    } catch (error) {
-      for (const waiter of batch.waiters) waiter.reject(error);
-    } finally {
-      const next = queue.waiting.shift();
-      if (next) next.start();
-      else {
-        queue.busy = false;
-        if (!queue.open) this.queues.delete(key);
+    const own = queue;
+    const call = (async () => {
+      try {
+        const verdicts = await shared(principal, batch.waiters.map((w) => w.use));
+        batch.waiters.forEach((waiter, i) => {
+          const v = verdicts[i];
+          if (v) waiter.resolve(v);
+          else waiter.reject(new Error("DPoP ledger answered fewer verdicts than proofs"));
+        });
+      } catch (error) {
+        for (const waiter of batch.waiters) waiter.reject(error);
+      } finally {
+        const next = own.waiting.shift();
+        if (next) {
+          own.busySince = Date.now();
+          next.start();
+        } else {
+          own.busy = false;
+          if (!own.open && this.queues.get(key) === own) this.queues.delete(key);
+        }
       }
-    }
+    })();
+    waitUntil?.(call);
+    await call;
     return await verdict;
   }
 
@@ -188,8 +211,6 @@ function tick(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-/** Longest a request waits for another request's ledger call, ms. */
-const MAX_BATCH_WAIT_MS = 10_000;
 
 /**
  * Waits for a promise another request settles. The timer keeps this request
@@ -197,10 +218,10 @@ const MAX_BATCH_WAIT_MS = 10_000;
  * hung. It never fires in practice (a ledger call takes milliseconds); if it
  * does, the request fails rather than recording its proof twice.
  */
-async function keepAlive<T>(promise: Promise<T>): Promise<T> {
+async function keepAlive<T>(promise: Promise<T>, maxWaitMs: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("DPoP ledger batch did not answer in time")), MAX_BATCH_WAIT_MS);
+    timer = setTimeout(() => reject(new Error("DPoP ledger batch did not answer in time")), maxWaitMs);
   });
   try {
     return await Promise.race([promise, timeout]);

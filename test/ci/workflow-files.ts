@@ -7,6 +7,8 @@ export const WORKFLOW_DIR = ".github/workflows";
 
 export interface Step {
   readonly name?: string;
+  readonly id?: string;
+  readonly "continue-on-error"?: boolean;
   readonly uses?: string;
   readonly run?: string;
   readonly with?: Record<string, string | number | boolean>;

@@ -178,6 +178,25 @@ describe("deploy workflow", () => {
     expect(job.steps[verify]?.run).toBe(`npm run verify -- --stack ${stack}`);
   });
 
+  it.each(["staging", "production"])("ramps %s: canary up, verify, then promote on success or roll back and fail", (stack) => {
+    const steps = wf.jobs[stack]!.steps;
+    const ups = steps.filter((s) => s.uses?.startsWith("pulumi/actions@"));
+    expect(ups.map((s) => [s.if ?? null, s.with?.["config-map"]])).toEqual([
+      [null, "{authgent-edge:rolloutStage: {value: canary, secret: false}}"],
+      ["steps.verify.outcome == 'success'", "{authgent-edge:rolloutStage: {value: promote, secret: false}}"],
+      ["steps.verify.outcome != 'success'", "{authgent-edge:rolloutStage: {value: rollback, secret: false}}"],
+    ]);
+    const verify = steps.find((s) => s.id === "verify");
+    expect(verify).toMatchObject({ run: `npm run verify -- --stack ${stack}`, "continue-on-error": true });
+    const order = (s: Step | undefined) => steps.indexOf(s!);
+    expect(order(verify)).toBeGreaterThan(order(ups[0]));
+    expect(order(ups[1])).toBeGreaterThan(order(verify));
+    const fail = steps.at(-1);
+    expect(fail?.if).toBe("steps.verify.outcome != 'success'");
+    expect(fail?.run).toContain("exit 1");
+    for (const up of ups) expect(up.with).toMatchObject({ command: "up", "stack-name": stack, policyPacks: "dist/policy", policyPackConfigs: `infra/policy/config/${stack}.json` });
+  });
+
   it("supports Pulumi Cloud and a self-managed backend from repository secrets", () => {
     for (const job of [wf.jobs.staging!, wf.jobs.production!]) {
       const env = pulumiSteps(job)[0]?.env ?? {};

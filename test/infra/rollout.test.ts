@@ -8,6 +8,7 @@ import { MCP_AGENT } from "../../worker/bindings.ts";
 import type { DeployedVersion, DeploymentReader } from "../../infra/cloudflare-api.ts";
 import { parseStackConfig, type ServerConfig } from "../../infra/config.ts";
 import { deploymentVersions, planRollout, type RolloutInput } from "../../infra/rollout.ts";
+import { loadStackFileConfig } from "../../infra/config-source.ts";
 import { renderFleet } from "../../scripts/lib/offline-plan.ts";
 import { expectIssue, withServer, type Values } from "./support/config-issues.ts";
 import { baseValues, input } from "./support/fixtures.ts";
@@ -131,5 +132,21 @@ describe("a rollout server's resources", () => {
     const { resources } = await renderFleet(parseStackConfig(input(baseValues())));
     expect(resources.filter((r) => r.name.endsWith("-version") || r.name.endsWith("-deployment"))).toEqual([]);
     expect(resources.find((r) => r.name === "alpha-script")?.ignoreChanges).toEqual([]);
+  });
+});
+
+describe("Pulumi.example.yaml", () => {
+  it("is a valid stack whose rollout server deploys by percentage and whose renamed server keeps its script", async () => {
+    const config = await loadStackFileConfig("example");
+    expect(config.servers.map((s) => [s.name, s.scriptName, s.rollout ?? null])).toEqual([
+      ["tickets-mcp", "tickets-mcp", null],
+      ["billing-mcp", "billing-mcp", { share: 10 }],
+      ["docs-search-mcp", "search-mcp", null],
+    ]);
+    const { resources } = await renderFleet(config, { currentMigrationTag: "v1", deployments: deploymentsOf([STABLE]) });
+    expect(resources.find((r) => r.name === "billing-mcp-deployment")?.inputs["versions"]).toEqual([
+      { versionId: "billing-mcp-version-id", percentage: 10 },
+      { versionId: "stable-v", percentage: 90 },
+    ]);
   });
 });

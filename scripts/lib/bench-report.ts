@@ -179,7 +179,8 @@ function dpopNote(report: BenchReport): string[] {
   return [
     `DPoP: ${ratioOf(report.dpop.full, report).toFixed(2)} of the echo baseline next to Bearer's ${ratioOf(bearer.load, report).toFixed(2)}; ` +
       `verifying the proof (ES256, thumbprint, ath) adds ≈ ${costs.proofMicros.toFixed(0)} µs per request at saturation, ` +
-      `the Durable Object replay ledger ≈ ${costs.ledgerMicros.toFixed(0)} µs more; the generator alone, sending a new DPoP header per request, reaches ${ratioOf(report.dpop.generatorCeiling, report).toFixed(2)}.`,
+      `the Durable Object replay ledger ≈ ${costs.ledgerMicros.toFixed(0)} µs more; the generator alone, sending a new DPoP header per request, reaches ${ratioOf(report.dpop.generatorCeiling, report).toFixed(2)} ` +
+      `(against that ceiling, (d) is ${(report.dpop.full.requestsPerSecond / report.dpop.generatorCeiling.requestsPerSecond).toFixed(2)}).`,
   ];
 }
 

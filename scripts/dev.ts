@@ -124,7 +124,7 @@ async function main(argv: string[]): Promise<void> {
     await issuer?.close();
   };
   try {
-    // The authorization server issues tokens for this server only, with its scopes and the stack's lifetime cap.
+    // The authorization server issues tokens for this server only, within the stack's lifetime cap.
     issuer = args.issuer ? undefined : await startDevIssuer(args.issuerPort, tokenPlan.alg, { [origin]: [SCOPES.read, SCOPES.write] }, tokenPlan.ttlSeconds);
     worker = await startLocalWorker({
       bundlePath: bundle.path,
@@ -135,6 +135,9 @@ async function main(argv: string[]): Promise<void> {
       vars: { ...target?.vars, AUTHGENT_ISSUER: args.issuer ?? issuer?.issuer, MCP_AUDIENCE: origin },
       ...(target ? { rateLimit: target.rateLimit.limit } : {}),
     });
+    // With the scopes the served server's tools need, as its RFC 9728 metadata lists them.
+    const scopes = issuer?.authorizationServer ? await servedScopes(worker.url) : undefined;
+    if (scopes) issuer?.authorizationServer?.setResources({ [origin]: scopes });
   } catch (err) {
     await stop();
     throw err;
@@ -178,6 +181,20 @@ function announceShutdown(signal: NodeJS.Signals): void {
   console.log(`\n${signal}: stopping workerd and the local issuer`);
   // Before Miniflare starts nobody else listens, and a listener disables Node's default exit.
   if (process.listenerCount(signal) === 0) process.exit(128 + constants.signals[signal]);
+}
+
+/**
+ * `scopes_supported` of the worker's protected resource metadata (RFC 9728 §2),
+ * derived from its tool registry; undefined (the defaults stay) when the worker
+ * cannot say, e.g. a misconfigured var makes it answer 503, which it then
+ * reports on every request.
+ */
+async function servedScopes(workerUrl: string): Promise<string[] | undefined> {
+  const response = await fetch(`${workerUrl}/.well-known/oauth-protected-resource`);
+  const metadata = (await response.json().catch(() => ({}))) as { scopes_supported?: unknown };
+  const scopes = metadata.scopes_supported;
+  if (!response.ok || !Array.isArray(scopes) || !scopes.every((s): s is string => typeof s === "string")) return undefined;
+  return scopes;
 }
 
 function displayPath(path: string): string {

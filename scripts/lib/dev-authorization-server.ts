@@ -41,6 +41,12 @@ export interface DevAuthorizationServerOptions {
 
 export interface DevAuthorizationServer {
   readonly issuer: string;
+  /**
+   * Replaces `resources` (e.g. with the scopes the served worker's RFC 9728
+   * metadata lists, known only once it runs). Only before the first request:
+   * registered clients and grants are checked against the scopes in force.
+   */
+  setResources(resources: Readonly<Record<string, readonly string[]>>): void;
   /** Serves the request if it belongs to this server; resolves false (nothing written) otherwise. */
   handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
 }
@@ -58,7 +64,93 @@ export function createDevAuthorizationServer(options: DevAuthorizationServerOpti
   const ttl = options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
   const alg = options.signingKey.alg;
   if (alg === undefined || options.signingKey.kid === undefined) throw new Error("signingKey needs alg and kid");
-  const resources = new Map(Object.entries(options.resources));
+  let resources = new Map(Object.entries(options.resources));
+  // Built on first use, so `setResources` can still change what it serves.
+  let started: StartedProvider | undefined;
+  const start = (): StartedProvider => (started ??= buildProvider(options, resources, ttl, alg));
+
+  /**
+   * oidc-provider derives its mount path from `originalUrl` minus `url`
+   * (lib/helpers/oidc_context.js urlFor), so every request reaches it as if
+   * addressed under the issuer path, including the path-inserted metadata URL.
+   */
+  const toProvider = (req: IncomingMessage, res: ServerResponse, providerPath: string): void => {
+    Object.assign(req, { originalUrl: `${issuerPath}${providerPath}`, url: providerPath });
+    start().callback(req, res);
+  };
+
+  async function interaction(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { provider, providerScopes, onlyResource } = start();
+    const details = await provider.interactionDetails(req, res);
+    const clientId = String(details.params.client_id ?? "");
+    const client = await provider.Client.find(clientId);
+    const requested = String(details.params.scope ?? "").split(" ").filter((s) => s !== "");
+    const asked = details.params.resource ?? onlyResource;
+    const targets = (Array.isArray(asked) ? asked : [asked]).filter((r): r is string => typeof r === "string");
+    const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
+    const grant = existing ?? new provider.Grant({ accountId: account, clientId });
+    const granted = targets.map((resource) => {
+      // Only what was asked for, and only what the resource has.
+      const scopes = requested.filter((s) => resources.get(resource)?.includes(s));
+      if (scopes.length > 0) grant.addResourceScope(resource, scopes.join(" "));
+      return { resource, scopes };
+    });
+    // Scopes in the provider's list must also be granted as such, or its consent check asks again.
+    const listed = requested.filter((s) => providerScopes.includes(s));
+    if (listed.length > 0) grant.addOIDCScope(listed.join(" "));
+    const grantId = await grant.save();
+    const continueUrl = await provider.interactionResult(req, res, { login: { accountId: account }, consent: { grantId } }, { mergeWithLastSubmission: false });
+    const page = consentPage({ continueUrl, clientName: client?.clientName ?? clientId, account, grants: granted });
+    res.writeHead(200, {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      refresh: `${CONSENT_PAGE_DELAY_SECONDS}; url=${continueUrl}`,
+    });
+    res.end(page);
+  }
+
+  return {
+    issuer: options.issuer,
+    setResources(next) {
+      if (started) throw new Error("setResources: the authorization server has already served requests");
+      resources = new Map(Object.entries(next));
+    },
+    async handle(req, res) {
+      const url = new URL(req.url ?? "/", options.issuer);
+      // RFC 8414 §3.1 path insertion, and OpenID discovery inserted the same way.
+      for (const wellKnown of ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"]) {
+        if (url.pathname === `${wellKnown}${issuerPath}`) {
+          toProvider(req, res, `/.well-known/openid-configuration${url.search}`);
+          return true;
+        }
+      }
+      if (url.pathname !== issuerPath && !url.pathname.startsWith(`${issuerPath}/`)) return false;
+      const rest = url.pathname.slice(issuerPath.length) || "/";
+      if (/^\/interaction\/[\w-]+$/.test(rest) && req.method === "GET") {
+        await interaction(req, res);
+        return true;
+      }
+      if (rest === "/reg" && registrationCors(req, res)) return true;
+      // RFC 8414 §3 also allows the path-appended form; oidc-provider serves it under the issuer.
+      const providerPath = rest === "/.well-known/oauth-authorization-server" ? "/.well-known/openid-configuration" : rest;
+      toProvider(req, res, `${providerPath}${url.search}`);
+      return true;
+    },
+  };
+}
+
+interface StartedProvider {
+  readonly provider: Provider;
+  readonly callback: ReturnType<Provider["callback"]>;
+  /** oidc-provider's own scope list: the OIDC scopes and every resource scope. */
+  readonly providerScopes: readonly string[];
+  /** The resource a request without `resource` gets, when there is exactly one. */
+  readonly onlyResource: string | undefined;
+}
+
+/** The oidc-provider instance for `resources`, configured as the module comment says. */
+function buildProvider(options: DevAuthorizationServerOptions, resources: ReadonlyMap<string, readonly string[]>, ttl: number, alg: string): StartedProvider {
+  const issuerPath = new URL(options.issuer).pathname.replace(/\/$/, "");
   const [onlyResource] = resources.size === 1 ? [...resources.keys()] : [];
   const store = new DevAuthorizationStore();
   // oidc-provider checks a registered client's `scope` (RFC 7591 §2) against its
@@ -108,71 +200,7 @@ export function createDevAuthorizationServer(options: DevAuthorizationServerOpti
     },
   };
   const provider = new Provider(options.issuer, configuration);
-  const callback = provider.callback();
-
-  /**
-   * oidc-provider derives its mount path from `originalUrl` minus `url`
-   * (lib/helpers/oidc_context.js urlFor), so every request reaches it as if
-   * addressed under the issuer path, including the path-inserted metadata URL.
-   */
-  const toProvider = (req: IncomingMessage, res: ServerResponse, providerPath: string): void => {
-    Object.assign(req, { originalUrl: `${issuerPath}${providerPath}`, url: providerPath });
-    callback(req, res);
-  };
-
-  async function interaction(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const details = await provider.interactionDetails(req, res);
-    const clientId = String(details.params.client_id ?? "");
-    const client = await provider.Client.find(clientId);
-    const requested = String(details.params.scope ?? "").split(" ").filter((s) => s !== "");
-    const asked = details.params.resource ?? onlyResource;
-    const targets = (Array.isArray(asked) ? asked : [asked]).filter((r): r is string => typeof r === "string");
-    const existing = details.grantId ? await provider.Grant.find(details.grantId) : undefined;
-    const grant = existing ?? new provider.Grant({ accountId: account, clientId });
-    const granted = targets.map((resource) => {
-      // Only what was asked for, and only what the resource has.
-      const scopes = requested.filter((s) => resources.get(resource)?.includes(s));
-      if (scopes.length > 0) grant.addResourceScope(resource, scopes.join(" "));
-      return { resource, scopes };
-    });
-    // Scopes in the provider's list must also be granted as such, or its consent check asks again.
-    const listed = requested.filter((s) => providerScopes.includes(s));
-    if (listed.length > 0) grant.addOIDCScope(listed.join(" "));
-    const grantId = await grant.save();
-    const continueUrl = await provider.interactionResult(req, res, { login: { accountId: account }, consent: { grantId } }, { mergeWithLastSubmission: false });
-    const page = consentPage({ continueUrl, clientName: client?.clientName ?? clientId, account, grants: granted });
-    res.writeHead(200, {
-      "content-type": "text/html; charset=utf-8",
-      "cache-control": "no-store",
-      refresh: `${CONSENT_PAGE_DELAY_SECONDS}; url=${continueUrl}`,
-    });
-    res.end(page);
-  }
-
-  return {
-    issuer: options.issuer,
-    async handle(req, res) {
-      const url = new URL(req.url ?? "/", options.issuer);
-      // RFC 8414 §3.1 path insertion, and OpenID discovery inserted the same way.
-      for (const wellKnown of ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"]) {
-        if (url.pathname === `${wellKnown}${issuerPath}`) {
-          toProvider(req, res, `/.well-known/openid-configuration${url.search}`);
-          return true;
-        }
-      }
-      if (url.pathname !== issuerPath && !url.pathname.startsWith(`${issuerPath}/`)) return false;
-      const rest = url.pathname.slice(issuerPath.length) || "/";
-      if (/^\/interaction\/[\w-]+$/.test(rest) && req.method === "GET") {
-        await interaction(req, res);
-        return true;
-      }
-      if (rest === "/reg" && registrationCors(req, res)) return true;
-      // RFC 8414 §3 also allows the path-appended form; oidc-provider serves it under the issuer.
-      const providerPath = rest === "/.well-known/oauth-authorization-server" ? "/.well-known/openid-configuration" : rest;
-      toProvider(req, res, `${providerPath}${url.search}`);
-      return true;
-    },
-  };
+  return { provider, callback: provider.callback(), providerScopes, onlyResource };
 }
 
 /**

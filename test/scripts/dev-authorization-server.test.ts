@@ -133,6 +133,21 @@ describe("client credentials", () => {
   });
 });
 
+describe("resources set after start (npm start reads them from the worker)", () => {
+  it("serves the scopes set before the first request, and refuses a change after it", async () => {
+    const late = await startLocalIssuer({ admin: false, authorizationServer: { resources: { [RESOURCE]: ["mcp:read"] } } });
+    try {
+      late.authorizationServer?.setResources({ [RESOURCE]: ["notes:read"] });
+      const lateMetadata = (await (await fetch(`${late.origin}/.well-known/oauth-authorization-server/t/dev`)).json()) as Metadata & { scopes_supported: string[] };
+      expect(lateMetadata.scopes_supported).toContain("notes:read");
+      expect(lateMetadata.scopes_supported).not.toContain("mcp:read");
+      expect(() => late.authorizationServer?.setResources({ [RESOURCE]: ["mcp:read"] })).toThrow(/already served/);
+    } finally {
+      await late.close();
+    }
+  });
+});
+
 describe("the directly minted dev token", () => {
   it("verifies against the same JWKS as the authorization server's tokens", async () => {
     const minted = await issuer.mint(RESOURCE, { claims: { scope: "mcp:read mcp:write" } });

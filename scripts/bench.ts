@@ -19,9 +19,9 @@ import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { bundleWorker, REPO_ROOT } from "../infra/worker-bundle.ts";
 import { SCOPES } from "../worker/bindings.ts";
 import { benchDpopKey, dpopTarget, mintProofs, proofsNeeded, type BenchDpopKey } from "./lib/bench-dpop.ts";
-import { bundleBenchWorker, DPOP_ISOLATE_ONLY_WORKER, ECHO_WORKER, JOSE_FLOOR_WORKER, startBenchWorker } from "./lib/bench-workers.ts";
+import { bundleBenchWorker, DPOP_ISOLATE_ONLY_WORKER, ECHO_WORKER, JOSE_FLOOR_WORKER, KIT_ZOD_WORKER, SDK_HANDLER_WORKER, startBenchWorker } from "./lib/bench-workers.ts";
 import { detectLoadGenerator, runLoad, type LoadGenerator, type LoadResult, type LoadTarget } from "./lib/bench-load.ts";
-import { formatConsole, formatMarkdown, type AuthenticatedRun, type BenchReport, type DpopRuns, type FleetSample } from "./lib/bench-report.ts";
+import { formatConsole, formatMarkdown, type AuthenticatedRun, type BenchReport, type DpopRuns, type FleetSample, type ProtocolLayerRuns } from "./lib/bench-report.ts";
 import { startLocalIssuer, type LocalIssuer } from "./lib/local-issuer.ts";
 import { startLocalWorker } from "./lib/local-worker.ts";
 
@@ -234,6 +234,32 @@ async function dpopRuns(issuer: LocalIssuer, bearerRps: number, args: BenchArgs)
   }
 }
 
+/**
+ * The protocol layer side by side: the official server SDK 2.x behind the same
+ * authentication answers the same `tools/call hello` as (a).
+ */
+async function protocolLayerRuns(issuer: LocalIssuer, args: BenchArgs): Promise<ProtocolLayerRuns> {
+  const tenantId = "bench-protocol-layer";
+  const tenantIssuer = await issuer.createTenant({ id: tenantId });
+  const vars = { AUTHGENT_ISSUER: tenantIssuer, MCP_AUDIENCE: BENCH_AUDIENCE, RATE_LIMIT_PER_MINUTE: BENCH_RATE_LIMIT_PER_MINUTE };
+  const token = await issuer.mint(BENCH_AUDIENCE, { tenant: tenantId, claims: { sub: "bench-user", scope: SCOPES.read } });
+  const sdk = await startLocalWorker({ vars, bundlePath: await bundleBenchWorker(SDK_HANDLER_WORKER), front: false });
+  let sdkLoad: LoadResult;
+  try {
+    sdkLoad = await measure("(s) SDK 2.x createMcpHandler hello, same auth", mcpTarget(`${sdk.url}/mcp`, token), args);
+  } finally {
+    await sdk.dispose();
+  }
+  const kit = await startLocalWorker({ vars, bundlePath: await bundleBenchWorker(KIT_ZOD_WORKER), front: false });
+  try {
+    const target = mcpTarget(`${kit.url}/mcp`, token);
+    const body = JSON.stringify({ ...(JSON.parse(HELLO_BODY) as object), params: { name: "hello_zod", arguments: { name: "bench" } } });
+    return { sdk: sdkLoad, zodTool: await measure("(z) kit: zod-declared hello_zod", { ...target, body }, args) };
+  } finally {
+    await kit.dispose();
+  }
+}
+
 interface BenchInfraModule {
   benchFleetEvaluation(): Promise<FleetSample[]>;
   formatFleetEvaluation?(samples: readonly FleetSample[]): string;
@@ -269,6 +295,7 @@ async function main(argv: string[]): Promise<void> {
     const reference = await referenceRun(issuer, args);
     const authenticated: AuthenticatedRun[] = [];
     for (const latency of JWKS_LATENCIES_MS) authenticated.push(await authenticatedRun(issuer, latency, args));
+    const protocolLayer = await protocolLayerRuns(issuer, args);
     const dpop = await dpopRuns(issuer, Math.max(...authenticated.map((run) => run.load.requestsPerSecond)), args);
     const baselineLast = await baselineRun("(b) echo baseline again", args);
     const fleet = await fleetRun();
@@ -284,6 +311,7 @@ async function main(argv: string[]): Promise<void> {
       reference,
       authenticated,
       dpop,
+      protocolLayer,
       fleet,
     };
   } finally {

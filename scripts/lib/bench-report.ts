@@ -13,6 +13,8 @@ export const BENCH_TARGETS = {
   maxJwksFetchesPer1000: 0,
   /** DPoP `tools/call hello` with cross-isolate replay protection ÷ echo baseline. */
   minDpopRatio: 0.6,
+  /** The server kit's plain `tools/call hello` ÷ echo baseline at JWKS +0 ms (the protocol layer's own target). */
+  minKitRatio: 0.85,
   /** Bundle size after gzip, bytes (150 KiB). */
   maxBundleGzipBytes: 150 * 1024,
 } as const;
@@ -35,6 +37,14 @@ export interface DpopRuns {
   readonly isolateOnly: LoadResult;
   /** The real worker: isolate-local replay check, then the user's Durable Object. */
   readonly full: LoadResult;
+}
+
+/** Protocol layers side by side behind the same authentication (`bench/sdk-handler-worker.ts`). */
+export interface ProtocolLayerRuns {
+  /** The official server SDK 2.x `createMcpHandler` answering the same `tools/call hello` (reference). */
+  readonly sdk: LoadResult;
+  /** The kit's default server, `tools/call` of a zod-declared tool (validated by @cfworker/json-schema). */
+  readonly zodTool?: LoadResult;
 }
 
 export interface FleetSample {
@@ -62,6 +72,8 @@ export interface BenchReport {
   readonly reference?: LoadResult;
   /** Absent in reports written before DPoP existed. */
   readonly dpop?: DpopRuns;
+  /** Absent in reports written before the server kit. */
+  readonly protocolLayer?: ProtocolLayerRuns;
   /** Absent when infra's fleet benchmark is not available. */
   readonly fleet?: readonly FleetSample[];
 }
@@ -107,6 +119,16 @@ export function verdicts(report: BenchReport): Verdict[] {
       pass: per1000 <= BENCH_TARGETS.maxJwksFetchesPer1000,
     });
   }
+  const plain = report.authenticated[0];
+  if (report.protocolLayer && plain) {
+    const ratio = ratioOf(plain.load, report);
+    out.push({
+      name: `kit: plain tools/call hello a/b, JWKS +${plain.jwksLatencyMs} ms`,
+      measured: ratio.toFixed(2),
+      target: `≥ ${BENCH_TARGETS.minKitRatio}`,
+      pass: ratio >= BENCH_TARGETS.minKitRatio,
+    });
+  }
   if (report.dpop) {
     const ratio = ratioOf(report.dpop.full, report);
     out.push({
@@ -150,6 +172,14 @@ function rows(report: BenchReport): Row[] {
           { scenario: "(g) echo, a DPoP header per request", load: report.dpop.generatorCeiling, ratio: ratioOf(report.dpop.generatorCeiling, report).toFixed(2), jwks: "–" },
           { scenario: "(d0) DPoP hello, replay check per isolate only", load: report.dpop.isolateOnly, ratio: ratioOf(report.dpop.isolateOnly, report).toFixed(2), jwks: "–" },
           { scenario: "(d) DPoP hello, isolate + Durable Object", load: report.dpop.full, ratio: ratioOf(report.dpop.full, report).toFixed(2), jwks: "–" },
+        ]
+      : []),
+    ...(report.protocolLayer
+      ? [
+          { scenario: "(s) SDK 2.x createMcpHandler hello, same auth", load: report.protocolLayer.sdk, ratio: ratioOf(report.protocolLayer.sdk, report).toFixed(2), jwks: "–" },
+          ...(report.protocolLayer.zodTool
+            ? [{ scenario: "(z) kit: zod-declared tool (@cfworker/json-schema)", load: report.protocolLayer.zodTool, ratio: ratioOf(report.protocolLayer.zodTool, report).toFixed(2), jwks: "–" }]
+            : []),
         ]
       : []),
     ...again.map((load) => ({ scenario: "(b) echo baseline again, last", load, ratio: ratioOf(load, report).toFixed(2), jwks: "–" })),

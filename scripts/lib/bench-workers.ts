@@ -19,6 +19,15 @@ export const JOSE_FLOOR_WORKER = resolve(REPO_ROOT, "bench/jose-floor-worker.js"
  */
 export const DPOP_ISOLATE_ONLY_WORKER = resolve(REPO_ROOT, "bench/dpop-isolate-only-worker.js");
 
+/**
+ * The official server SDK 2.x (`createMcpHandler`) as the protocol layer behind
+ * this project's authentication: the adopt-or-keep comparison (reference, no target).
+ */
+export const SDK_HANDLER_WORKER = resolve(REPO_ROOT, "bench/sdk-handler-worker.ts");
+
+/** The default server plus a zod-declared `hello_zod` (row z: the cost of a zod tool). */
+export const KIT_ZOD_WORKER = resolve(REPO_ROOT, "bench/kit-zod-worker.ts");
+
 /** Where the comparison workers' bundles are written (next to the real one, git-ignored). */
 const BENCH_BUNDLE_DIR = resolve(REPO_ROOT, "dist/bench");
 

@@ -128,7 +128,7 @@ async function post(request: Request, env: Env, ctx: ExecutionContext | undefine
   };
   const work = dispatch(message, context, deps.logLevels);
   // The hot path: no notification was possible or none came before the answer → plain JSON.
-  if (notifier.streaming && (await Promise.race([work.then(() => false, () => false), notifier.first.then(() => true)]))) {
+  if (notifier.canEmit && (await Promise.race([work.then(() => false, () => false), notifier.first.then(() => true)]))) {
     return streamAnswer(message, work, notifier, ctx);
   }
   return jsonAnswer(await work);

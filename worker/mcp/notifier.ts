@@ -46,6 +46,11 @@ export class Notifier {
     this.first = new Promise((resolve) => (this.#first = resolve));
   }
 
+  /** False when nothing could ever be sent (no stream, or no progress token and no log level): no race needed. */
+  get canEmit(): boolean {
+    return this.streaming && (this.#progressToken !== undefined || this.#minLevel !== Infinity);
+  }
+
   progress(progress: number, total?: number, message?: string): void {
     if (this.#progressToken === undefined || !Number.isFinite(progress)) return;
     this.#emit("notifications/progress", {

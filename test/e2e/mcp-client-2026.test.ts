@@ -6,11 +6,12 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { bundleWorker, REPO_ROOT } from "../../infra/worker-bundle.ts";
+import { bundleWorker, REPO_ROOT, WORKER_ENTRY } from "../../infra/worker-bundle.ts";
 import { checkServerModule } from "../../scripts/lib/server-module.ts";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/local-worker.ts";
 import { freePort, startLocalIssuer, textOf, type LocalIssuer } from "./support/harness.ts";
@@ -25,7 +26,11 @@ async function docExample(): Promise<string> {
   return block.replaceAll('"../worker/', `"${resolve(REPO_ROOT, "worker")}/`);
 }
 
+/** Issue target for the default server's bundle, bytes after gzip. */
+const MAX_DEFAULT_BUNDLE_GZIP = 60 * 1024;
+
 let issuer: LocalIssuer;
+let exampleBundle: string;
 let worker: LocalWorker;
 let origin: string;
 
@@ -35,6 +40,7 @@ beforeAll(async () => {
   await writeFile(entry, await docExample());
   await checkServerModule(entry);
   const bundle = await bundleWorker({ entry, outfile: resolve(WORK_DIR, "notes/index.js") });
+  exampleBundle = bundle.code;
   issuer = await startLocalIssuer();
   const port = await freePort();
   origin = `http://127.0.0.1:${port}`;
@@ -145,5 +151,16 @@ describe("the docs example with @modelcontextprotocol/sdk 1.x (2025-11-25)", () 
     } finally {
       await client.close();
     }
+  });
+});
+
+describe("what a server does not use tree-shakes away", () => {
+  it("keeps zod out of the default server's bundle, which stays within 60 KB gzip; the zod example carries it", async () => {
+    const { code } = await bundleWorker({ entry: WORKER_ENTRY, outfile: resolve(WORK_DIR, "default/index.js") });
+    expect(gzipSync(code).byteLength).toBeLessThanOrEqual(MAX_DEFAULT_BUNDLE_GZIP);
+    // zod's error class name survives minification (it sets `name`); the example uses zod, the default server does not.
+    const ZOD_MARKER = "ZodError";
+    expect(exampleBundle).toContain(ZOD_MARKER);
+    expect(code).not.toContain(ZOD_MARKER);
   });
 });

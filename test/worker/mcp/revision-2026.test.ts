@@ -83,3 +83,63 @@ describe("MCP 2026-07-28", () => {
     expect((result.tools as { name: string }[]).map((t) => t.name)).toEqual(["hello", "get_data", "write_data"]);
   });
 });
+
+describe("malformed requests of every revision", () => {
+  const REVISIONS = ["2025-03-26", "2025-06-18", "2025-11-25", MODERN];
+  const BODIES: [string, unknown][] = [
+    ["params is an array", { jsonrpc: "2.0", id: 1, method: "tools/call", params: [] }],
+    ["tools/call without a name", rpc("tools/call", { arguments: {} })],
+    ["arguments is a string", rpc("tools/call", { name: "hello", arguments: "x" })],
+    ["_meta is a string", rpc("tools/list", { _meta: "x" })],
+    ["unknown cursor", rpc("tools/list", { cursor: "not-ours" })],
+    ["cursor is a number", rpc("prompts/list", { cursor: 5 })],
+    ["resources/read without uri", rpc("resources/read", {})],
+    ["unknown resource", rpc("resources/read", { uri: "nope://x" })],
+    ["prompts/get of an unknown prompt", rpc("prompts/get", { name: "nope" })],
+    ["completion/complete without ref", rpc("completion/complete", { argument: { name: "a", value: "b" } })],
+    ["completion of an unknown prompt", rpc("completion/complete", { ref: { type: "ref/prompt", name: "x" }, argument: { name: "a", value: "" } })],
+    ["logging/setLevel with a bogus level", rpc("logging/setLevel", { level: "loud" })],
+    ["a notification", { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 1 } }],
+    ["a response", { jsonrpc: "2.0", id: 5, result: {} }],
+  ];
+
+  it("never answers 5xx, and answers requests with a JSON-RPC error or result", async () => {
+    const token = await mintToken();
+    for (const version of REVISIONS) {
+      for (const [label, body] of BODIES) {
+        const message = body as { method?: string; params?: unknown };
+        const headers: Record<string, string> = { "mcp-protocol-version": version };
+        if (version === MODERN && message.method) {
+          headers["mcp-method"] = message.method;
+          const params = message.params as { name?: unknown; uri?: unknown } | undefined;
+          const name = Array.isArray(params) ? undefined : (params?.name ?? params?.uri);
+          if (typeof name === "string") headers["mcp-name"] = name;
+          if (!Array.isArray(params) && typeof params === "object" && params !== null && typeof (params as { _meta?: unknown })._meta !== "string") {
+            (body as { params: Record<string, unknown> }).params = { ...params, _meta: META };
+          }
+        }
+        const response = await send(mcpRequest(body, { token, headers }));
+        const where = `${version} ${label}: HTTP ${response.status}`;
+        expect(response.status, where).toBeLessThan(500);
+        if ("id" in (body as object) && message.method !== undefined) {
+          const answer = await json(response);
+          expect("error" in answer || "result" in answer, where).toBe(true);
+        } else {
+          await response.body?.cancel();
+        }
+      }
+    }
+  });
+
+  it("answers plain JSON when the client could receive notifications but the tool sends none", async () => {
+    const token = await mintToken();
+    const response = await send(
+      mcpRequest(rpc("tools/call", { name: "hello", arguments: { name: "x" }, _meta: { ...META, "io.modelcontextprotocol/logLevel": "debug", progressToken: 7 } }), {
+        token,
+        headers: { "mcp-protocol-version": MODERN, "mcp-method": "tools/call", "mcp-name": "hello" },
+      }),
+    );
+    expect(response.headers.get("content-type")).toBe("application/json");
+    expect(((await json(response)).result as { resultType: string }).resultType).toBe("complete");
+  });
+});

@@ -109,6 +109,26 @@ describe("the docs example with @modelcontextprotocol/client 2.x", () => {
     }
   });
 
+  it("never sends inputRequests a 2026 client did not declare (no elicitation capability → a tool error)", async () => {
+    const meta = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {} };
+    const response = await fetch(`${origin}/mcp`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${await token("v2-no-elicitation")}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "tools/call",
+        "mcp-name": "clear_note",
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "clear_note", arguments: { title: "x" }, _meta: meta } }),
+    });
+    const { result } = (await response.json()) as { result: { resultType: string; isError?: boolean; inputRequests?: unknown } };
+    expect(result.resultType).toBe("complete");
+    expect(result.isError).toBe(true);
+    expect(result.inputRequests).toBeUndefined();
+  });
+
   it("reads resources and templates, gets prompts and completes arguments", async () => {
     const { client } = await connectV2("v2-resources");
     try {

@@ -20,6 +20,8 @@ export interface McpContext {
   /** True for 2026-07-28 (stateless, `_meta` envelope, `resultType`). */
   readonly modern: boolean;
   readonly notifier: Notifier;
+  /** 2026-07-28: `_meta` clientCapabilities of this request ({} for 2025 revisions). */
+  readonly clientCapabilities: Record<string, unknown>;
   /** What kit handlers receive (env, principal, storage, waitUntil, signal, progress, log). */
   readonly handler: HandlerContext;
   readonly env: Env;

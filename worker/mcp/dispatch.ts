@@ -70,7 +70,11 @@ export async function dispatch(request: JsonRpcRequest, context: McpContext, log
       case "tools/call": {
         const outcome = await callTool(request.params, context);
         if (isInputRequired(outcome)) {
-          if (!context.modern) {
+          // mrtr.mdx: a server MUST NOT send inputRequests the client has not declared support for.
+          const undeclared = Object.values(outcome.inputRequests).some((r) => r.method === "elicitation/create" && !isObject(context.clientCapabilities.elicitation));
+          if (context.modern && undeclared) {
+            result = { content: [{ type: "text", text: "This tool needs the user's input first; use a client that supports elicitation." }], isError: true };
+          } else if (!context.modern) {
             // 2025 revisions would need a server-initiated elicitation/create; this stateless server answers a tool error instead.
             const messages = Object.values(outcome.inputRequests).map((r) => r.params.message);
             result = { content: [{ type: "text", text: `This tool needs the user's input first (${messages.join("; ")}); use an MCP ${MODERN_PROTOCOL_VERSION} client.` }], isError: true };

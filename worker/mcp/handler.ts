@@ -114,6 +114,7 @@ async function post(request: Request, env: Env, ctx: ExecutionContext | undefine
     version,
     modern,
     notifier,
+    clientCapabilities: envelope?.clientCapabilities ?? {},
     env,
     handler: {
       env,

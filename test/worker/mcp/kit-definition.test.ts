@@ -6,6 +6,8 @@ import { textResult } from "../../../worker/kit/results.ts";
 import { tool } from "../../../worker/kit/tool.ts";
 import type { ServerDefinition } from "../../../worker/kit/types.ts";
 import { fromZod } from "../../../worker/kit/zod.ts";
+import { JsonRpcError } from "../../../worker/mcp/jsonrpc.ts";
+import { page } from "../../../worker/mcp/pagination.ts";
 import { DEFAULT_SERVER } from "../../../worker/tools/server.ts";
 
 const echo = tool({
@@ -89,5 +91,23 @@ describe("defineMcpServer definition checks", () => {
     const check = compileServer(DEFAULT_SERVER).tools.get("write_data")?.input.check;
     expect(check?.({ key: "😀".repeat(128), value: "v" })).toEqual([]);
     expect(check?.({ key: "😀".repeat(129), value: "v" })).not.toEqual([]);
+  });
+});
+
+describe("pagination cursors (MCP Pagination)", () => {
+  it("walks a list page by page and ends without nextCursor", () => {
+    const items = ["a", "b", "c", "d", "e"];
+    const first = page(items, {}, 2);
+    expect(first.items).toEqual(["a", "b"]);
+    const second = page(items, { cursor: first.nextCursor }, 2);
+    expect(second.items).toEqual(["c", "d"]);
+    const last = page(items, { cursor: second.nextCursor }, 2);
+    expect(last).toEqual({ items: ["e"] });
+  });
+
+  it("refuses cursors it did not issue with -32602", () => {
+    for (const cursor of ["x", btoa("o:99"), btoa("o:-1"), btoa("other:2"), 3]) {
+      expect(() => page(["a"], { cursor }, 2)).toThrow(JsonRpcError);
+    }
   });
 });

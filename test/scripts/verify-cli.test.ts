@@ -54,7 +54,7 @@ describe("npm run verify (command line)", () => {
     const run = await verifyCli([`${worker.url}/mcp`], { MCP_VERIFY_TOKEN: token });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^PASS\s+mcp-tools-list\s/m);
-    expect(run.stdout).toContain("8 passed, 0 failed, 0 skipped");
+    expect(run.stdout).toContain("11 passed, 0 failed, 0 skipped");
     expect(run.stdout + run.stderr).not.toContain(token);
   });
 

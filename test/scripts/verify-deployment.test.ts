@@ -69,8 +69,11 @@ describe("a correctly configured deployment", () => {
       ["prm-path", "pass"],
       ["as-metadata", "pass"],
       ["jwks", "pass"],
+      ["dpop-metadata", "pass"],
       ["challenge", "pass"],
       ["invalid-token", "pass"],
+      ["dpop-challenge", "pass"],
+      ["dpop-proof-required", "pass"],
       ["mcp-initialize", "pass"],
       ["mcp-tools-list", "pass"],
     ]);

@@ -1,8 +1,9 @@
 /**
  * The released Authgent the tests run against: `authgent-server` from PyPI
  * (source: GitHub authgent/authgent, folder `server/`), the same release the
- * stack deploys. The pin lives in `infra/authgent/server-release.ts`; change
- * it there only, and regenerate `constraints.txt` next to this file with it.
+ * stack deploys. The pin lives in `infra/authgent/server-release.ts` and its
+ * dependency set in `infra/authgent/image-constraints.txt`: change them there
+ * only, so the tests and the deployed image can never run different versions.
  */
 import { fileURLToPath } from "node:url";
 import { AUTHGENT_SERVER_VERSION } from "../../../infra/authgent/server-release.ts";
@@ -15,9 +16,11 @@ export const AUTHGENT_SERVER_REQUIREMENT = `authgent-server==${AUTHGENT_SERVER_V
 /**
  * pip constraints (`pip install -c`): every transitive dependency pinned to
  * what the pin resolved to when it was chosen, so a new FastAPI or SQLAlchemy
- * release cannot change what "the real server" means between two runs.
+ * release cannot change what "the real server" means between two runs. The
+ * image the stack builds installs with the same file (infra/authgent/dockerfile.ts);
+ * its asyncpg pin only matters where the `[postgres]` extra is installed.
  */
-export const AUTHGENT_CONSTRAINTS_FILE = fileURLToPath(new URL("./constraints.txt", import.meta.url));
+export const AUTHGENT_CONSTRAINTS_FILE = fileURLToPath(new URL("../../../infra/authgent/image-constraints.txt", import.meta.url));
 
 /**
  * Lowest Python the pin supports: authgent-server 0.3.4's

@@ -111,12 +111,16 @@ describe("framing error answers", () => {
 });
 
 describe("workerd without the front (what the front is for)", () => {
-  it("answers an invalid Content-Length itself with a plain-text 500, before the worker runs", async () => {
+  it("answers an invalid Content-Length itself with a plain-text 500 and an error-level stack trace, before the worker runs", async () => {
     const bare = await startLocalWorker({ vars: { AUTHGENT_ISSUER: inject("devIssuer"), MCP_AUDIENCE: audience }, front: false });
+    // Captured, not printed: npm test's output stays free of workerd's traces.
+    captureOutput();
     try {
       const answer = await rawExchange(bare.url, post(bare.url, "Content-Length: abc\r\nConnection: close\r\n", "{}"));
       // If this starts failing, workerd now rejects broken framing itself and the front may be unnecessary.
       expect(answer).toMatch(/^HTTP\/1\.1 500 Internal Server Error\r\n/);
+      await settle(bare);
+      expect(stderr.join("\n")).toContain("invalid Content-Length header value");
     } finally {
       await bare.dispose();
     }

@@ -10,6 +10,9 @@ import { MigrationLedgerError } from "./migrations.ts";
 import { deployStack, type StackOutputs } from "./program.ts";
 
 export default async function main(): Promise<StackOutputs> {
+  // tsx turns on source-mapped stacks; @pulumi/pulumi formats one per promise it creates, which
+  // for a large fleet cost more than declaring it (declare-fast.ts). Errors shown to users are typed.
+  process.setSourceMapsEnabled(false);
   try {
     // The engine runs the providers in this process's working directory (program-dir.ts).
     const api = cloudflareApi();

@@ -9,6 +9,7 @@ import { buildBundles, type BundleBuilder } from "./bundles.ts";
 import { noDeployments, type DeploymentReader, type MigrationTagReader } from "./cloudflare-api.ts";
 import type { FleetConfig } from "./config.ts";
 import { McpFleet, type McpFleetArgs } from "./components/mcp-fleet.ts";
+import { withCheapStacks } from "./declare-fast.ts";
 import { planMigrations, type MigrationLedger } from "./migrations.ts";
 import { migrationNotes, renameNotes } from "./preview-notes.ts";
 import { programDirectory } from "./program-dir.ts";
@@ -59,13 +60,16 @@ export async function deployStack(config: FleetConfig, options: DeployStackOptio
   const rollouts = await planRollouts(config, options.deployments ?? noDeployments(), migrations);
   for (const note of [...renameNotes(config.servers), ...migrationNotes(names, deployedTags, migrations), ...rollouts.notes]) (options.note ?? logNote)(note);
   const bundles = await buildBundles(config.servers, options.providerDir ?? programDirectory(), options.build);
-  const fleet = new McpFleet(FLEET_NAME, {
-    config,
-    bundles,
-    migrations,
-    rollouts: rollouts.plans,
-    ...(options.transformScript ? { transformScript: options.transformScript } : {}),
-  });
+  const fleet = withCheapStacks(
+    () =>
+      new McpFleet(FLEET_NAME, {
+        config,
+        bundles,
+        migrations,
+        rollouts: rollouts.plans,
+        ...(options.transformScript ? { transformScript: options.transformScript } : {}),
+      }),
+  );
   // Issue 4: Authgent on its Docker host; no `authgent:` block, no Docker resources.
   const authgent = deployAuthgent(config);
   return { servers: fleet.servers, ...(authgent ? { authgent } : {}) };

@@ -270,7 +270,7 @@ async function fleetRun(): Promise<FleetSample[] | undefined> {
   const path = resolve(REPO_ROOT, "scripts/lib/bench-infra.ts");
   if (!existsSync(path)) return undefined;
   const mod = (await import(pathToFileURL(path).href)) as BenchInfraModule;
-  process.stdout.write("Pulumi program evaluation for 1/10/50 servers… ");
+  process.stdout.write("Offline plan (npm run plan) of a 1-server and a 500-server stack, side by side… ");
   const samples = await mod.benchFleetEvaluation();
   console.log("done");
   if (mod.formatFleetEvaluation) console.log(mod.formatFleetEvaluation(samples));

@@ -43,8 +43,15 @@ async function main(argv: string[]): Promise<void> {
   const config = await loadStackFileConfig(values.stack, dir === undefined ? {} : { dir: resolve(dir) });
   // Warnings go to stderr so --json stays one document; the fork-PR job captures both.
   for (const warning of formatConfigWarnings(config.warnings ?? [])) console.error(warning);
-  const { plan } = await renderFleet(config, tag === undefined ? {} : { currentMigrationTag: tag });
-  console.log(values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan));
+  const { plan, notes } = await renderFleet(config, tag === undefined ? {} : { currentMigrationTag: tag });
+  // What `pulumi preview` prints beside the diff (renames, rollouts, migration uploads); stderr keeps --json one document.
+  for (const note of notes) console.error(`note: ${note}`);
+  await writeStdout(`${values.json ? JSON.stringify(plan, null, 2) : formatPlan(plan)}\n`);
+}
+
+/** A pipe takes large output asynchronously; exiting before it drains would cut a big fleet's plan short. */
+function writeStdout(text: string): Promise<void> {
+  return new Promise((resolveWrite, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolveWrite())));
 }
 
 main(process.argv.slice(2)).then(

@@ -275,7 +275,7 @@ export function formatMarkdown(report: BenchReport): string {
   const fleet = report.fleet
     ? [
         "",
-        "## Pulumi program evaluation (fleet, under mocks)",
+        "## Offline plan, 1 vs 500 servers (`npm run plan`, fresh process each; goal: 500 within 2× of 1)",
         "",
         "| Servers | Resources | Median ms | ms / server |",
         "|---:|---:|---:|---:|",

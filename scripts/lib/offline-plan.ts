@@ -15,6 +15,7 @@ import { fixedMigrationTag, type DeploymentReader, type MigrationTagReader } fro
 import { PROJECT, type ConfigIssue, type FleetConfig } from "../../infra/config.ts";
 import { loadStackFileConfig, type ReadStackFileOptions } from "../../infra/config-source.ts";
 import type { MigrationLedger } from "../../infra/migrations.ts";
+import { withoutSourceMaps } from "../../infra/declare-fast.ts";
 import { deployStack, type DeployStackOptions, type StackOutputs } from "../../infra/program.ts";
 import { startMockEngine, type MockEngineOptions, type PlanValue, type RegisteredResource } from "./mock-engine.ts";
 
@@ -68,14 +69,18 @@ export async function renderFleet(config: FleetConfig, options: RenderOptions = 
     ...(options.onCreate ? { onCreate: options.onCreate } : {}),
   });
   const notes: string[] = [];
-  const outputs = await deployStack(config, {
-    note: (message) => notes.push(message),
-    migrationTags: options.migrationTags ?? fixedMigrationTag(options.currentMigrationTag),
-    ...(options.deployments ? { deployments: options.deployments } : {}),
-    ...(options.ledger ? { ledger: options.ledger } : {}),
-    ...(options.build ? { build: options.build } : {}),
+  // Pulumi formats a stack trace per promise; through source maps that dominated large fleets (declare-fast.ts).
+  const outputs = await withoutSourceMaps(async () => {
+    const declared = await deployStack(config, {
+      note: (message) => notes.push(message),
+      migrationTags: options.migrationTags ?? fixedMigrationTag(options.currentMigrationTag),
+      ...(options.deployments ? { deployments: options.deployments } : {}),
+      ...(options.ledger ? { ledger: options.ledger } : {}),
+      ...(options.build ? { build: options.build } : {}),
+    });
+    await engine.settle();
+    return declared;
   });
-  await engine.settle();
   if (engine.failures.length > 0) throw engine.failures[0];
   const resources = [...engine.resources].sort(byName);
   return {

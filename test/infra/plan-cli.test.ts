@@ -62,6 +62,19 @@ describe("npm run plan", () => {
     expect(a.stdout).toBe(b.stdout);
   });
 
+  it("writes a large fleet's whole plan to a pipe before exiting, and its notes to stderr", async () => {
+    const servers = Array.from({ length: 150 }, (_, i) => `{ name: big-${i}, audience: https://big-${i}.example.com, customDomain: big-${i}.example.com }`);
+    await writeFile(
+      join(dir, "Pulumi.big.yaml"),
+      ["config:", "  authgent-edge:accountId: 0123456789abcdef0123456789abcdef", "  authgent-edge:defaults: { issuer: https://auth.example.com, zoneId: 0123456789abcdef0123456789abcdef }", `  authgent-edge:servers: [ ${servers.join(", ")} ]`].join("\n"),
+    );
+    const result = await plan(["--stack", "big", "--config-dir", dir, "--json"]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.length).toBeGreaterThan(256 * 1024);
+    expect((JSON.parse(result.stdout) as { resources: unknown[] }).resources).toHaveLength(1 + 150 * 4);
+    expect(result.stderr).toContain("note: Durable Object migrations up to tag v1 apply with this deploy to big-0, big-1, big-2, big-3, big-4 and 145 more.");
+  });
+
   it("plans against a deployed migration tag when given one", async () => {
     const result = await plan(["--stack", "staging", "--json", "--current-migration-tag", "v1"]);
     const script = (JSON.parse(result.stdout) as { resources: { type: string; inputs: Record<string, unknown> }[] }).resources.find((r) => r.type === "cloudflare:index/workersScript:WorkersScript");

@@ -30,7 +30,8 @@ const CLIS = Object.entries(SCRIPTS).flatMap(([name, command]) => {
   return entry === undefined ? [] : [{ name, entry, invocation: name === "start" ? "npm start" : `npm run ${name}` }];
 });
 
-describe("every CLI in scripts/", () => {
+// Each case is a child process that mostly waits on module loading: run them side by side.
+describe.concurrent("every CLI in scripts/", () => {
   it("is found in package.json", () => {
     expect(CLIS.map((c) => c.name).sort()).toEqual(["bench", "build", "keygen", "plan", "start", "verify", "wrangler-config"]);
   });
@@ -52,7 +53,7 @@ describe("every CLI in scripts/", () => {
   });
 });
 
-describe("messages that say what the user did", () => {
+describe.concurrent("messages that say what the user did", () => {
   it("npm run build -- --help does not build", async () => {
     const help = await run("scripts/build.ts", ["--help"]);
     expect(help.stdout).not.toMatch(/sha256/);

@@ -12,7 +12,7 @@ import { Client as ClientV2, StreamableHTTPClientTransport as TransportV2 } from
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { bundleWorker, REPO_ROOT, WORKER_ENTRY } from "../../infra/worker-bundle.ts";
-import { checkServerModule } from "../../scripts/lib/server-module.ts";
+import { checkServerModule, ServerModuleError } from "../../scripts/lib/server-module.ts";
 import { startLocalWorker, type LocalWorker } from "../../scripts/lib/local-worker.ts";
 import { freePort, startLocalIssuer, textOf, type LocalIssuer } from "./support/harness.ts";
 
@@ -182,5 +182,67 @@ describe("what a server does not use tree-shakes away", () => {
     const ZOD_MARKER = "ZodError";
     expect(exampleBundle).toContain(ZOD_MARKER);
     expect(code).not.toContain(ZOD_MARKER);
+  });
+});
+
+describe("2026-07-28 per-request log level (server/utilities/logging.mdx)", () => {
+  async function addNote(sub: string, meta: Record<string, unknown>): Promise<Response> {
+    const envelope = { "io.modelcontextprotocol/protocolVersion": "2026-07-28", "io.modelcontextprotocol/clientCapabilities": {}, ...meta };
+    return fetch(`${origin}/mcp`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${await token(sub)}`,
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "tools/call",
+        "mcp-name": "add_note",
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "tools/call", params: { name: "add_note", arguments: { title: "t", text: "x" }, _meta: envelope } }),
+    });
+  }
+
+  it("streams notifications/message at the requested level, then the result", async () => {
+    const response = await addNote("log-level", { "io.modelcontextprotocol/logLevel": "info" });
+    expect(response.headers.get("content-type")).toBe("text/event-stream");
+    const events = (await response.text()).split("\n\n").filter((e) => e.startsWith("event: message")).map((e) => JSON.parse(e.split("data: ")[1] ?? "null") as Record<string, unknown>);
+    expect(events.map((e) => e.method ?? "result")).toEqual(["notifications/message", "result"]);
+    expect(events[0]).toMatchObject({ params: { level: "info", data: { saved: "t" } } });
+    expect(events[1]).toMatchObject({ id: 9, result: { resultType: "complete" } });
+  });
+
+  it("sends no log message without the _meta level (MUST NOT) and answers plain JSON", async () => {
+    const response = await addNote("no-log-level", {});
+    expect(response.headers.get("content-type")).toBe("application/json");
+    expect(await response.json()).toMatchObject({ id: 9, result: { resultType: "complete" } });
+  });
+
+  it("filters below the requested level", async () => {
+    const response = await addNote("log-level-error", { "io.modelcontextprotocol/logLevel": "error" });
+    expect(response.headers.get("content-type")).toBe("application/json");
+  });
+});
+
+describe("definition errors fail the build naming the offender", () => {
+  it("refuses a module whose tool has no scope before bundling", async () => {
+    const entry = resolve(WORK_DIR, "broken.ts");
+    const kit = resolve(REPO_ROOT, "worker/kit/index.ts");
+    await writeFile(
+      entry,
+      `import { defineMcpServer, textResult, tool } from ${JSON.stringify(kit)};
+const open = tool({ name: "open_door", description: "d", inputSchema: { type: "object", properties: {} }, scope: "", handler: async () => textResult("x") });
+const server = defineMcpServer({ name: "broken", version: "1", tools: [open] });
+export default server.worker;
+export const { AuthgentMCPAgent } = server;
+`,
+    );
+    await expect(checkServerModule(entry)).rejects.toThrow('tool "open_door": every tool needs a "scope"');
+  });
+
+  it("refuses a module that does not export the Durable Object class", async () => {
+    const entry = resolve(WORK_DIR, "no-agent.ts");
+    const kit = resolve(REPO_ROOT, "worker/kit/index.ts");
+    await writeFile(entry, `import { defineMcpServer } from ${JSON.stringify(kit)};\nexport default defineMcpServer({ name: "n", version: "1" }).worker;\n`);
+    await expect(checkServerModule(entry)).rejects.toThrow(ServerModuleError);
   });
 });

@@ -6,6 +6,7 @@
 import type { Prompt, Resource, ResourceTemplate, ServerCapabilities, Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Env } from "../env.ts";
 import { ServerDefinitionError } from "./errors.ts";
+import { paramHeaders, type ParamHeader } from "./param-headers.ts";
 import { compileSchema, type CompiledSchema } from "./schema.ts";
 import type { PromptDefinition, ResourceDefinition, ResourceTemplateDefinition, ServerDefinition, ToolDefinition } from "./types.ts";
 
@@ -24,6 +25,8 @@ export interface CompiledTool {
   readonly definition: ToolDefinition<unknown, unknown, Env>;
   readonly input: CompiledSchema;
   readonly output: CompiledSchema | undefined;
+  /** 2026-07-28 `x-mcp-header` parameters, checked against `Mcp-Param-*` on each call. */
+  readonly paramHeaders: readonly ParamHeader[];
 }
 
 export interface CompiledTemplate {
@@ -72,7 +75,7 @@ export function compileServer<E extends Env>(definition: ServerDefinition<E>): C
     const input = compileSchema(tool.inputSchema, `${offender} inputSchema`);
     const output = tool.outputSchema === undefined ? undefined : compileSchema(tool.outputSchema, `${offender} outputSchema`);
     scopes.add(tool.scope);
-    tools.set(tool.name, { definition: tool, input, output });
+    tools.set(tool.name, { definition: tool, input, output, paramHeaders: paramHeaders(input.json, `${offender} inputSchema`) });
   }
   const toolList: Tool[] = [...tools.values()].map(({ definition: tool, input, output }) => ({
     name: tool.name,

@@ -29,7 +29,7 @@ import type { McpContext } from "./context.ts";
 import { dispatch, type Dispatched } from "./dispatch.ts";
 import { McpHttpError, SessionNotFoundError, SessionRequiredError, UnsupportedProtocolVersionError } from "./errors.ts";
 import { errorMessage, isObject, parseMessage, type JsonRpcRequest } from "./jsonrpc.ts";
-import { declaresModern, metaOf, readModernEnvelope, UNSUPPORTED_PROTOCOL_VERSION } from "./modern.ts";
+import { checkParamHeaders, declaresModern, metaOf, readModernEnvelope, UNSUPPORTED_PROTOCOL_VERSION } from "./modern.ts";
 import { Notifier, type LogLevels, type NotificationMessage } from "./notifier.ts";
 import { DEFAULT_PROTOCOL_VERSION, MODERN_PROTOCOL_VERSION, requestProtocolVersion, type ProtocolVersion } from "./protocol.ts";
 import { SESSION_HEADER, isWellFormedSessionId, requireSession, type SessionCache } from "./sessions.ts";
@@ -88,6 +88,7 @@ async function post(request: Request, env: Env, ctx: ExecutionContext | undefine
   const version = declaredVersion(request.headers, message.kind === "request" ? message : undefined);
   const modern = version === MODERN_PROTOCOL_VERSION;
   const envelope = modern && message.kind === "request" ? readModernEnvelope(message, request.headers) : undefined;
+  if (envelope && message.kind === "request") checkParamHeaders(message, request.headers, deps.server);
   const agent = new AgentClient(env, principal, config.rateLimitPerMinute);
   await edgeRateLimit(env.MCP_RATE_LIMITER, agent.objectName);
   // 2026-07-28 has no sessions (changelog 1): Mcp-Session-Id is ignored there.

@@ -7,6 +7,8 @@
  * or disagrees with the body is 400 with -32020 HeaderMismatch.
  */
 import type { LoggingLevel } from "@modelcontextprotocol/sdk/types.js";
+import type { CompiledServer } from "../kit/compile.ts";
+import { headerMatches, valueAt } from "../kit/param-headers.ts";
 import { McpHttpError } from "./errors.ts";
 import { isObject, type JsonRpcRequest } from "./jsonrpc.ts";
 import { isLogLevel } from "./notifier.ts";
@@ -41,6 +43,27 @@ export function metaOf(request: JsonRpcRequest): Record<string, unknown> | undef
 /** True when the body declares 2026-07-28 in `_meta`, whatever the headers say. */
 export function declaresModern(request: JsonRpcRequest): boolean {
   return metaOf(request)?.[META_PROTOCOL_VERSION] === MODERN_PROTOCOL_VERSION;
+}
+
+/**
+ * "Server Behavior for Custom Headers": each `x-mcp-header` parameter with a
+ * value in the arguments needs its `Mcp-Param-{Name}` header, equal after
+ * decoding; a missing or different one is 400 -32020. Null or absent values
+ * expect no header.
+ */
+export function checkParamHeaders(request: JsonRpcRequest, headers: Headers, server: CompiledServer): void {
+  if (request.method !== "tools/call" || !isObject(request.params) || typeof request.params.name !== "string") return;
+  const tool = server.tools.get(request.params.name);
+  if (!tool) return;
+  for (const param of tool.paramHeaders) {
+    const value = valueAt(request.params.arguments, param.path);
+    if (value === undefined || value === null) continue;
+    const raw = headers.get(`mcp-param-${param.name}`);
+    const decoded = raw === null ? null : decodeHeaderValue(raw);
+    if (decoded === null || !headerMatches(decoded, value, param.type)) {
+      throw new McpHttpError(400, HEADER_MISMATCH, `Header mismatch: Mcp-Param-${param.name} ${raw === null ? "is required" : "does not match the argument"}`, request.id);
+    }
+  }
 }
 
 /** Checks a 2026-07-28 request's headers against its body; throws `McpHttpError` on any mismatch. */

@@ -6,7 +6,9 @@ import { textResult } from "../../../worker/kit/results.ts";
 import { tool } from "../../../worker/kit/tool.ts";
 import type { ServerDefinition } from "../../../worker/kit/types.ts";
 import { fromZod } from "../../../worker/kit/zod.ts";
+import { McpHttpError } from "../../../worker/mcp/errors.ts";
 import { JsonRpcError } from "../../../worker/mcp/jsonrpc.ts";
+import { checkParamHeaders } from "../../../worker/mcp/modern.ts";
 import { page } from "../../../worker/mcp/pagination.ts";
 import { DEFAULT_SERVER } from "../../../worker/tools/server.ts";
 
@@ -109,5 +111,69 @@ describe("pagination cursors (MCP Pagination)", () => {
     for (const cursor of ["x", btoa("o:99"), btoa("o:-1"), btoa("other:2"), 3]) {
       expect(() => page(["a"], { cursor }, 2)).toThrow(JsonRpcError);
     }
+  });
+});
+
+describe("x-mcp-header (2026-07-28 Custom Headers from Tool Parameters)", () => {
+  const base = { name: "t", version: "1" };
+  const sql = tool({
+    name: "execute_sql",
+    description: "Run SQL.",
+    inputSchema: {
+      type: "object",
+      properties: {
+        region: { type: "string", "x-mcp-header": "Region" },
+        shard: { type: "integer", "x-mcp-header": "Shard" },
+        opts: { type: "object", properties: { dry: { type: "boolean", "x-mcp-header": "Dry" } } },
+        query: { type: "string" },
+      },
+      required: ["query"],
+    },
+    scope: "mcp:read",
+    handler: async () => textResult("ok"),
+  });
+  const server = compileServer({ ...base, tools: [sql] });
+  const call = (args: Record<string, unknown>, headers: Record<string, string>) =>
+    checkParamHeaders({ kind: "request", id: 1, method: "tools/call", params: { name: "execute_sql", arguments: args } }, new Headers(headers), server);
+
+  it("finds annotated parameters through properties, nested ones included", () => {
+    expect(server.tools.get("execute_sql")?.paramHeaders.map((h) => [h.name, h.path.join(".")])).toEqual([
+      ["Region", "region"],
+      ["Shard", "shard"],
+      ["Dry", "opts.dry"],
+    ]);
+  });
+
+  it("accepts matching headers: plain, Base64-sentinel, integers compared numerically, absent values need none", () => {
+    expect(() => call({ query: "q", region: "us-west1", shard: 42, opts: { dry: true } }, { "mcp-param-region": "us-west1", "mcp-param-shard": "42.0", "mcp-param-dry": "true" })).not.toThrow();
+    expect(() => call({ query: "q", region: "Hello, 世界" }, { "mcp-param-region": `=?base64?${btoa(String.fromCharCode(...new TextEncoder().encode("Hello, 世界")))}?=` })).not.toThrow();
+    expect(() => call({ query: "q", region: null }, {})).not.toThrow();
+  });
+
+  it("refuses a missing or different header with 400 -32020", () => {
+    for (const [args, headers] of [
+      [{ query: "q", region: "us" }, {}],
+      [{ query: "q", region: "us" }, { "mcp-param-region": "eu" }],
+      [{ query: "q", shard: 42 }, { "mcp-param-shard": "forty-two" }],
+      [{ query: "q", opts: { dry: false } }, { "mcp-param-dry": "true" }],
+    ] as const) {
+      let error: unknown;
+      try {
+        call(args, headers);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error, JSON.stringify(args)).toBeInstanceOf(McpHttpError);
+      expect((error as McpHttpError).status).toBe(400);
+      expect((error as McpHttpError).jsonRpcCode).toBe(-32020);
+    }
+  });
+
+  it("refuses annotations clients would have to reject, naming the tool", () => {
+    const bad = (properties: Record<string, unknown>) => failure({ ...base, tools: [tool({ ...sql, name: "bad_header", inputSchema: { type: "object", properties } })] }).message;
+    expect(bad({ a: { type: "number", "x-mcp-header": "A" } })).toContain('tool "bad_header" inputSchema: x-mcp-header at a needs type string, integer or boolean');
+    expect(bad({ a: { type: "string", "x-mcp-header": "Bad Name" } })).toContain("must be an HTTP token");
+    expect(bad({ a: { type: "string", "x-mcp-header": "X" }, b: { type: "string", "x-mcp-header": "x" } })).toContain("used twice");
+    expect(bad({ list: { type: "array", items: { type: "string", "x-mcp-header": "Item" } } })).toContain("not reachable through properties alone");
   });
 });

@@ -96,7 +96,23 @@ function startFront(target: () => { url: string; token: string }): Promise<{ por
   });
 }
 
-async function main(): Promise<number> {
+const USAGE = `Usage: npm run conformance
+
+  Runs every server scenario of @modelcontextprotocol/conformance against
+  test/conformance/server.ts in workerd and prints "conformance: N/32 scenarios passed".
+  Takes no arguments.
+
+  -h, --help          Show this help`;
+
+async function main(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (argv.length > 0) {
+    console.error(`npm run conformance: unexpected arguments: ${argv.join(" ")}\n\n${USAGE}`);
+    return 2;
+  }
   const entry = resolve(HERE, "server.ts");
   await checkServerModule(entry);
   const bundle = await bundleWorker({ entry, outfile: resolve(REPO_ROOT, "dist/conformance/index.js") });
@@ -133,7 +149,7 @@ async function main(): Promise<number> {
   return unexpected.length === 0 ? 0 : 1;
 }
 
-main().then(
+main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     console.error(`npm run conformance: ${error instanceof Error ? error.message : String(error)}`);

@@ -16,7 +16,7 @@ export const DPOP_FLUSH_INTERVAL_MS = 250;
  *
  * Accepted ids are answered from memory at once and written to SQLite within
  * `DPOP_FLUSH_INTERVAL_MS` (one commit per batch instead of one per proof;
- * see README/docs "DPoP" for the measured difference). An object restarted by
+ * docs/local-development.md "DPoP rows" has the measured difference). An object restarted by
  * eviction or a deploy reads them back from SQLite, so it still refuses a
  * proof accepted inside the window; only ids accepted in the last interval
  * before an abrupt restart can be lost. Nonces (RFC 9449 §9) live in memory:

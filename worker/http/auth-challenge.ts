@@ -18,16 +18,23 @@ export interface ChallengeFault {
  * parameters go on the challenge of the scheme that failed; a Bearer failure
  * on a DPoP-only server is reported on the DPoP challenge.
  *
+ * `scopes`, when not empty, goes on every challenge as `scope` (RFC 6750 §3;
+ * RFC 9449 §7.1 challenges take the same auth-params): MCP 2025-11-25
+ * "Protected Resource Metadata Discovery Requirements" says servers SHOULD
+ * name the scopes needed, and its "Scope Selection Strategy" has clients
+ * request exactly those before falling back to `scopes_supported`.
+ *
  * `config` null (a broken configuration): a bare Bearer challenge.
  */
-export function authChallenge(config: WorkerConfig | null, fault?: ChallengeFault): string {
+export function authChallenge(config: WorkerConfig | null, fault?: ChallengeFault, scopes: readonly string[] = []): string {
   if (config === null) return challenge("Bearer", fault?.params ?? []);
   // RFC 9728 §5.1: resource_metadata tells the client where to start discovery.
   const metadata = `resource_metadata="${config.resourceMetadataUrl}"`;
+  const hint = scopes.length > 0 ? [`scope="${scopes.join(" ")}"`] : [];
   const faultOn = (scheme: AuthScheme): readonly string[] => {
-    if (!fault) return [];
-    if (fault.scheme === "any" || fault.scheme === scheme) return fault.params;
-    return scheme === "DPoP" && config.requireDpop ? fault.params : [];
+    if (!fault) return hint;
+    if (fault.scheme === "any" || fault.scheme === scheme) return [...fault.params, ...hint];
+    return scheme === "DPoP" && config.requireDpop ? [...fault.params, ...hint] : hint;
   };
   const dpop = challenge("DPoP", [...faultOn("DPoP"), `algs="${config.dpopAlgorithms.join(" ")}"`, metadata]);
   if (config.requireDpop) return dpop;

@@ -23,9 +23,11 @@ const TRANSPORT_ERROR = -32000;
  * in logs; clients get RFC 6750 codes and generic descriptions.
  *
  * `config` is null when the configuration itself is broken (no metadata URL
- * can be advertised then).
+ * can be advertised then). `challengeScopes`: the `scope` hint of a 401 for a
+ * missing or invalid token (see `authChallenge`); a 401 about the DPoP proof or
+ * nonce has a good token, so it carries none.
  */
-export function errorResponse(error: unknown, config: WorkerConfig | null): Response {
+export function errorResponse(error: unknown, config: WorkerConfig | null, challengeScopes: readonly string[] = []): Response {
   if (!(error instanceof AuthgentError)) {
     console.error("unexpected error", error);
     return jsonError(500, "server_error", "Internal error.");
@@ -45,7 +47,7 @@ export function errorResponse(error: unknown, config: WorkerConfig | null): Resp
     case "ERR_TOKEN_MISSING":
       // RFC 6750 §3.1: no error code when the request carried no credentials.
       return jsonError(401, "unauthorized", "Authorization required.", {
-        "www-authenticate": authChallenge(config),
+        "www-authenticate": authChallenge(config, undefined, challengeScopes),
       });
     case "ERR_TOKEN_MALFORMED":
     case "ERR_TOKEN_TOO_LARGE":
@@ -59,7 +61,11 @@ export function errorResponse(error: unknown, config: WorkerConfig | null): Resp
       const invalid = error as InvalidTokenError;
       const description = publicTokenDescription(invalid);
       return jsonError(401, "invalid_token", description, {
-        "www-authenticate": authChallenge(config, { scheme: invalid.scheme, params: ['error="invalid_token"', `error_description="${description}"`] }),
+        "www-authenticate": authChallenge(
+          config,
+          { scheme: invalid.scheme, params: ['error="invalid_token"', `error_description="${description}"`] },
+          challengeScopes,
+        ),
       });
     }
     case "ERR_DPOP_PROOF_INVALID": {

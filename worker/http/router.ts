@@ -24,7 +24,7 @@ export async function route(request: Request, env: Env, ctx: ExecutionContext | 
     if (isMetadataPath(pathname, config)) return metadataResponse(request, config, deps.server.scopes);
     throw new NotFoundError();
   } catch (error) {
-    const response = errorResponse(error, config);
+    const response = errorResponse(error, config, deps.server.challengeScopes);
     // Browsers must be able to read 401/403/429 answers (WWW-Authenticate drives discovery).
     return pathname === MCP_PATH ? withCors(response, origin) : response;
   }

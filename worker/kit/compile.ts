@@ -49,6 +49,15 @@ export interface CompiledServer {
   readonly promptList: readonly Prompt[];
   /** Every scope some entry requires, sorted: RFC 9728 `scopes_supported`. */
   readonly scopes: readonly string[];
+  /**
+   * The `scope` hint of a 401 challenge (MCP 2025-11-25 "Protected Resource
+   * Metadata Discovery Requirements", "Scope Selection Strategy"): the scopes
+   * of the tools annotated `readOnlyHint: true`, sorted, so a client first asks
+   * for enough to list and call read tools and steps up on a 403 when it
+   * writes. Empty (no hint: clients fall back to `scopes_supported`) when no
+   * tool is read-only.
+   */
+  readonly challengeScopes: readonly string[];
   readonly pageSize: number;
   readonly listTtlMs: number;
 }
@@ -144,6 +153,7 @@ export function compileServer<E extends Env>(definition: ServerDefinition<E>): C
       strip({ name: p.name, title: p.title, description: p.description, arguments: p.arguments?.map((a) => strip({ ...a })) }),
     ),
     scopes: [...scopes].sort(),
+    challengeScopes: [...new Set([...tools.values()].filter((t) => t.definition.annotations?.readOnlyHint === true).map((t) => t.definition.scope))].sort(),
     pageSize,
     listTtlMs,
   };

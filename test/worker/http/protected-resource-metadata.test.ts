@@ -43,11 +43,22 @@ describe("RFC 9728 protected resource metadata", () => {
     expect(compileServer(DEFAULT_SERVER).scopes).toEqual(["mcp:read", "mcp:write"]);
   });
 
+  it("hints in 401 challenges only the scopes of read-only tools, and nothing when no tool is read-only", () => {
+    expect(compileServer(DEFAULT_SERVER).challengeScopes).toEqual(["mcp:read"]);
+    const writeOnly = {
+      name: "w",
+      version: "1",
+      tools: [{ name: "put", description: "Writes.", scope: "crm:write", inputSchema: { type: "object" as const }, handler: async () => ({ content: [] }) }],
+    };
+    expect(compileServer(writeOnly).scopes).toEqual(["crm:write"]);
+    expect(compileServer(writeOnly).challengeScopes).toEqual([]);
+  });
+
   it("serves the document at the exact URL it advertises for an audience with a path (RFC 9728 §3.1)", async () => {
     const vars = { MCP_AUDIENCE: "https://mcp.test.example/servers/crm/" };
     const challenge = await sendWithEnv(mcpRequest(rpc("ping")), vars);
     const advertised = "https://mcp.test.example/.well-known/oauth-protected-resource/servers/crm";
-    expect(challenge.headers.get("www-authenticate")).toBe(`Bearer resource_metadata="${advertised}", DPoP algs="ES256", resource_metadata="${advertised}"`);
+    expect(challenge.headers.get("www-authenticate")).toBe(`Bearer scope="mcp:read", resource_metadata="${advertised}", DPoP scope="mcp:read", algs="ES256", resource_metadata="${advertised}"`);
     const response = await sendWithEnv(new Request(advertised), vars);
     expect(response.status).toBe(200);
     // Canonical resource: no trailing slash.

@@ -54,10 +54,15 @@ describeWithAuthgent("MCP authorization flow: SDK client → worker → authgent
     return new StreamableHTTPClientTransport(mcp.mcpUrl, { authProvider: provider, fetch: appFetch(log) });
   }
 
-  /** Runs the whole interactive flow for a fresh installation and returns a connected client. */
-  async function signIn(provider: InMemoryOAuthProvider, log: RecordedRequest[] = []): Promise<Client> {
+  /**
+   * Runs the whole interactive flow for a fresh installation and returns a connected client.
+   * Without `scope` the SDK asks for the 401's hint (mcp:read); an application that writes asks
+   * for more itself, since SDK 1.32.2 cannot step up once it holds a refresh token (see below).
+   */
+  async function signIn(provider: InMemoryOAuthProvider, log: RecordedRequest[] = [], scope?: string): Promise<Client> {
     const first = transportFor(provider, log);
-    await expect(new Client(CLIENT_INFO).connect(first)).rejects.toThrow(UnauthorizedError);
+    if (scope === undefined) await expect(new Client(CLIENT_INFO).connect(first)).rejects.toThrow(UnauthorizedError);
+    else expect(await auth(provider, { serverUrl: mcp.mcpUrl, scope, fetchFn: appFetch(log) })).toBe("REDIRECT");
     await first.finishAuth(await approveInBrowser(provider.lastAuthorizationUrl, authgent.server.issuer));
     const client = new Client(CLIENT_INFO);
     await client.connect(transportFor(provider, log));
@@ -98,6 +103,8 @@ describeWithAuthgent("MCP authorization flow: SDK client → worker → authgent
     expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
     expect(authorize.searchParams.get("code_challenge")).toMatch(/^[\w-]{43}$/);
     expect(authorize.searchParams.get("resource")).toBe(mcp.audience);
+    // MCP 2025-11-25 "Scope Selection Strategy": the 401's scope hint, not all of scopes_supported.
+    expect(authorize.searchParams.get("scope")).toBe(SCOPES.read);
     expect(authorize.searchParams.get("client_id")).toBe(provider.clientInformation()?.client_id);
     expect(log.find((entry) => entry.url === `${issuer}/token`)?.form?.get("code_verifier")).toMatch(/^[\w.~-]{43,128}$/);
 
@@ -110,7 +117,7 @@ describeWithAuthgent("MCP authorization flow: SDK client → worker → authgent
   it("refreshes an expired access token with the refresh token and carries on", async () => {
     const log: RecordedRequest[] = [];
     const provider = new InMemoryOAuthProvider(REDIRECT);
-    const client = await signIn(provider, log);
+    const client = await signIn(provider, log, `${SCOPES.read} ${SCOPES.write}`);
     await client.callTool({ name: "write_data", arguments: { key: "kept", value: "across refresh" } });
     const before = provider.tokens();
     const exp = decodeJwt(before?.access_token ?? "").exp ?? 0;
@@ -178,7 +185,8 @@ describeWithAuthgent("MCP authorization flow: SDK client → worker → authgent
 
   it("keeps two installations apart although authgent-server signs every human in as the same sub", async () => {
     const [alice, bob] = [new InMemoryOAuthProvider(REDIRECT, "alice-laptop"), new InMemoryOAuthProvider(REDIRECT, "bob-laptop")];
-    const [aliceClient, bobClient] = [await signIn(alice), await signIn(bob)];
+    const both = `${SCOPES.read} ${SCOPES.write}`;
+    const [aliceClient, bobClient] = [await signIn(alice, [], both), await signIn(bob, [], both)];
     const [aliceToken, bobToken] = [decodeJwt(alice.tokens()?.access_token ?? ""), decodeJwt(bob.tokens()?.access_token ?? "")];
     // endpoints/authorize.py: auto_approve mode issues every code for "auto_approved_user".
     expect(aliceToken.sub).toBe("auto_approved_user");

@@ -6,7 +6,7 @@
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { expect, it } from "vitest";
 import { describeWithAuthgent, useAuthgent } from "../support/authgent/use-authgent.ts";
-import { AUTHGENT_SERVER_VERSION } from "../support/authgent/version.ts";
+import { AUTHGENT_SERVER_VERSION } from "../../scripts/lib/authgent/version.ts";
 
 describeWithAuthgent(`authgent-server ${AUTHGENT_SERVER_VERSION} as the tests run it`, () => {
   const authgent = useAuthgent();

@@ -1,5 +1,5 @@
 /**
- * The venv cache's rules (test/support/authgent/venv.ts), with a temporary
+ * The venv cache's rules (scripts/lib/authgent/venv.ts), with a temporary
  * root and no real install: a failed install cleans up after itself, a
  * finished venv is reused without looking for Python, a lock whose owner died
  * is taken over, and a live lock is waited for.
@@ -8,8 +8,8 @@ import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promise
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { AuthgentSetupError } from "../support/authgent/errors.ts";
-import { authgentVenvDir, ensureAuthgentVenv } from "../support/authgent/venv.ts";
+import { AuthgentSetupError } from "../../scripts/lib/authgent/errors.ts";
+import { authgentVenvDir, ensureAuthgentVenv } from "../../scripts/lib/authgent/venv.ts";
 
 /** An interpreter that cannot run: any install attempt fails at once. */
 const BROKEN_PYTHON = { command: "/nonexistent/python3", version: "3.12.0" } as const;

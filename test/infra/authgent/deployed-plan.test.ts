@@ -25,7 +25,7 @@ import { WORKER_VARS } from "../../../worker/bindings.ts";
 import { connectClient, freePort } from "../../e2e/support/harness.ts";
 import { authgentAvailability } from "../../support/authgent/availability.ts";
 import { createAuthgentClient } from "../../support/authgent/client.ts";
-import type { AuthgentVenv } from "../../support/authgent/venv.ts";
+import type { AuthgentVenv } from "../../../scripts/lib/authgent/venv.ts";
 
 /** What the production plan declares for the Authgent container and the worker. */
 interface PlannedAuthgent {

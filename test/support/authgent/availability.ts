@@ -6,8 +6,8 @@
  * without Python >= 3.11 the suite is reported as skipped, with a banner
  * saying so, so the counts show it did not run instead of passing.
  */
-import { AuthgentSetupError } from "./errors.ts";
-import { ensureAuthgentVenv, type AuthgentVenv } from "./venv.ts";
+import { AuthgentSetupError } from "../../../scripts/lib/authgent/errors.ts";
+import { ensureAuthgentVenv, type AuthgentVenv } from "../../../scripts/lib/authgent/venv.ts";
 
 export type AuthgentAvailability =
   | { readonly available: true; readonly venv: AuthgentVenv }

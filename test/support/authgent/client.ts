@@ -3,7 +3,7 @@
  * or a token without going through an MCP client. Each cites the endpoint it
  * drives; errors carry the server's status and OAuth error code, never a secret.
  */
-import { AuthgentSetupError } from "./errors.ts";
+import { AuthgentSetupError } from "../../../scripts/lib/authgent/errors.ts";
 
 /** RFC 7591 §3.2.1 response, the fields tests use (schemas/client.py `RegisterResponse`). */
 export interface RegisteredClient {

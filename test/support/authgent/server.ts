@@ -1,7 +1,7 @@
 /**
- * Runs the released authgent-server the way its Dockerfile does
- * (`uvicorn authgent_server.app:create_app --factory --host ... --port ...`),
- * on 127.0.0.1 with SQLite in a temp dir, for tests.
+ * The released authgent-server for tests (launched by
+ * scripts/lib/authgent/process.ts, as its Dockerfile runs it), on 127.0.0.1
+ * with SQLite in a temp dir.
  *
  * Settings are pydantic `Settings` with prefix `AUTHGENT_` (authgent_server/config.py):
  * - `SERVER_URL` becomes every token's `iss` and the metadata `issuer`
@@ -11,18 +11,17 @@
  *   lets `restart()` decrypt the keys the previous process stored;
  * - `DATABASE_URL` is SQLite here; tables and the first signing key are created
  *   at startup (app.py `lifespan`).
- * The process runs in its own process group with `dataDir` as cwd (so no stray
- * `.env` is read: config.py `env_file=".env"` is relative to the cwd).
+ * The process runs with `dataDir` as cwd (so no stray `.env` is read).
  */
-import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { AuthgentSetupError } from "./errors.ts";
+import { AuthgentSetupError } from "../../../scripts/lib/authgent/errors.ts";
+import { freeLoopbackPort, inheritedEnv, spawnAuthgent, sqliteDatabaseUrl, type AuthgentProcess } from "../../../scripts/lib/authgent/process.ts";
 import { createAuthgentClient, type AuthgentClient } from "./client.ts";
-import { ensureAuthgentVenv, type AuthgentVenv } from "./venv.ts";
+import { ensureAuthgentVenv, type AuthgentVenv } from "../../../scripts/lib/authgent/venv.ts";
 
 const run = promisify(execFile);
 
@@ -88,13 +87,9 @@ export interface AuthgentServer extends AuthgentClient {
   dispose(): Promise<void>;
 }
 
-/** Live servers, killed synchronously if the test process exits without disposing them. */
-const live = new Set<ChildProcess>();
-let exitHookInstalled = false;
-
 export async function startAuthgent(options: StartAuthgentOptions = {}): Promise<AuthgentServer> {
   const venv = options.venv ?? (await ensureAuthgentVenv());
-  const port = options.port || (await freePort());
+  const port = options.port || (await freeLoopbackPort());
   const ownsDataDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "authgent-")));
   const origin = `http://127.0.0.1:${port}`;
@@ -102,40 +97,25 @@ export async function startAuthgent(options: StartAuthgentOptions = {}): Promise
     ...inheritedEnv(),
     AUTHGENT_SERVER_URL: origin,
     AUTHGENT_SECRET_KEY: TEST_SECRET_KEY,
-    // Four slashes: an absolute path (SQLAlchemy URL form).
-    AUTHGENT_DATABASE_URL: `sqlite+aiosqlite:///${join(dataDir, "authgent.db")}`,
+    AUTHGENT_DATABASE_URL: sqliteDatabaseUrl(join(dataDir, "authgent.db")),
     ...TEST_DEFAULT_ENV,
     ...options.env,
   };
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
-  let child: ChildProcess | undefined;
-  let output = "";
+  let proc: AuthgentProcess | undefined;
+  /** Output of the last process, kept after it stopped. */
+  let lastOutput = (): string => "";
   let disposed = false;
 
   const launch = async (): Promise<void> => {
-    installExitHook();
-    // The Dockerfile's command, with the host narrowed to loopback.
-    const proc = spawn(
-      venv.python,
-      ["-m", "uvicorn", "authgent_server.app:create_app", "--factory", "--host", "127.0.0.1", "--port", String(port)],
-      { cwd: dataDir, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    child = proc;
-    live.add(proc);
-    const append = (chunk: Buffer): void => {
-      output = (output + chunk.toString("utf8")).slice(-256 * 1024);
-    };
-    proc.stdout?.on("data", append);
-    proc.stderr?.on("data", append);
-    proc.once("exit", () => live.delete(proc));
-    await waitReady(proc, `${origin}/ready`, readyTimeoutMs, () => output);
+    proc = await spawnAuthgent({ venv, port, env, cwd: dataDir, readyTimeoutMs });
+    lastOutput = proc.output;
   };
 
   const stop = async (): Promise<void> => {
-    const proc = child;
-    child = undefined;
-    if (!proc) return;
-    await killGroup(proc);
+    const running = proc;
+    proc = undefined;
+    await running?.stop();
   };
 
   try {
@@ -155,9 +135,9 @@ export async function startAuthgent(options: StartAuthgentOptions = {}): Promise
     dataDir,
     env,
     get running() {
-      return child !== undefined && child.exitCode === null && child.signalCode === null;
+      return proc?.running ?? false;
     },
-    output: () => output,
+    output: () => lastOutput(),
     stop,
     restart: async () => {
       await stop();
@@ -180,75 +160,4 @@ export async function startAuthgent(options: StartAuthgentOptions = {}): Promise
       if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** The parent's environment without any `AUTHGENT_*` a developer may have exported. */
-function inheritedEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !name.startsWith("AUTHGENT_")) env[name] = value;
-  }
-  return env;
-}
-
-/**
- * Polls `/ready` (health.py `ready`: database reachable and an active signing
- * key) rather than `/health`, which answers before the keys are usable.
- */
-async function waitReady(proc: ChildProcess, url: string, timeoutMs: number, output: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null || proc.signalCode !== null) {
-      throw new AuthgentSetupError("ERR_AUTHGENT_START_FAILED", `authgent-server exited (${proc.exitCode ?? proc.signalCode}) before it was ready:\n${output().slice(-4000)}`);
-    }
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) return;
-      await response.body?.cancel();
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  await killGroup(proc);
-  throw new AuthgentSetupError("ERR_AUTHGENT_START_FAILED", `authgent-server not ready at ${url} after ${timeoutMs} ms:\n${output().slice(-4000)}`);
-}
-
-async function killGroup(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null || proc.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
-  signalGroup(proc.pid, "SIGTERM");
-  const timer = setTimeout(() => signalGroup(proc.pid ?? 0, "SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    // Negative pid: the whole group (detached: true made the child its leader).
-    process.kill(-pid, signal);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error;
-  }
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // A crashed or killed test worker must not leave servers behind holding ports.
-  process.once("exit", () => {
-    for (const proc of live) if (proc.pid !== undefined) signalGroup(proc.pid, "SIGKILL");
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

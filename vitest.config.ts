@@ -20,6 +20,7 @@ export default defineConfig({
           name: "node",
           environment: "node",
           include: ["test/infra/**/*.test.ts", "test/e2e/**/*.test.ts", "test/scripts/**/*.test.ts", "test/ci/**/*.test.ts", "test/docs/**/*.test.ts"],
+          exclude: ["test/scripts/dev-authgent.test.ts"],
           globalSetup: ["./test/support/issuer-global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -31,7 +32,8 @@ export default defineConfig({
         test: {
           name: "interop",
           environment: "node",
-          include: ["test/interop/**/*.test.ts"],
+          // npm start -- --authgent needs the same venv.
+          include: ["test/interop/**/*.test.ts", "test/scripts/dev-authgent.test.ts"],
           globalSetup: ["./test/support/authgent/global-setup.ts"],
           // Mostly waiting (on Authgent, and one JWKS cooldown in key-lifecycle):
           // its files overlap well even on two cores. Its own worker count

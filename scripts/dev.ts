@@ -4,7 +4,8 @@
  * Builds the worker, starts the local development issuer (tenant `dev`) and
  * runs the bundle in workerd with production's bindings, then prints the MCP
  * URL, a dev token and the commands to try it. `--issuer <url>` trusts a real
- * Authgent instead of the local issuer.
+ * Authgent instead of the local issuer; `--authgent` runs the released
+ * authgent-server locally (scripts/lib/authgent/dev-authgent.ts).
  */
 import { constants } from "node:os";
 import { resolve, relative } from "node:path";
@@ -17,12 +18,24 @@ import { createDevDpopSession, devTokenPlan, formatDevDpopSection, saveDevDpopSe
 import { resolveLocalRun } from "../infra/local-run.ts";
 import { startLocalIssuer, type IssuerAlg, type LocalIssuer } from "./lib/local-issuer.ts";
 import { assertPortFree, startLocalWorker, type LocalWorker } from "./lib/local-worker.ts";
+import { AuthgentSetupError } from "./lib/authgent/errors.ts";
+import {
+  devAuthgentPort,
+  devAuthgentTokenCommand,
+  ensureDevAuthgentVenv,
+  startDevAuthgent,
+  type DevAuthgent,
+} from "./lib/authgent/dev-authgent.ts";
+import type { AuthgentVenv } from "./lib/authgent/venv.ts";
 
 const USAGE = `Usage: npm start -- [options]
 
   --port <n>          Port of the MCP server on 127.0.0.1 (default 8787)
   --issuer <url>      Trust this Authgent issuer instead of the local development issuer
-  --issuer-port <n>   Port of the local development issuer (default: --port + 1; 0 = any free port)
+  --authgent          Run the real authgent-server (the pinned release, from a cached venv; needs
+                      Python >= 3.11) as the issuer, data in --state-dir; development only
+  --issuer-port <n>   Port of the local issuer (default: --port + 1, with --authgent any free port;
+                      0 = any free port)
   --state-dir <dir>   Where Durable Object storage persists (default .dev-state)
   --stack <name>      Run a server of Pulumi.<name>.yaml with the vars and bindings it deploys with
                       (audience = this local URL, issuer = --issuer or the local development issuer)
@@ -38,6 +51,8 @@ const DEV_SCOPE = `${SCOPES.read} ${SCOPES.write}`;
 interface DevArgs {
   readonly port: number;
   readonly issuer?: string;
+  /** Run the released authgent-server as the issuer. */
+  readonly authgent: boolean;
   readonly issuerPort: number;
   readonly stateDir: string;
   readonly stack?: string;
@@ -56,6 +71,7 @@ function parseDevArgs(argv: string[]): DevArgs | "help" {
     options: {
       port: { type: "string" },
       issuer: { type: "string" },
+      authgent: { type: "boolean" },
       "issuer-port": { type: "string" },
       "state-dir": { type: "string" },
       stack: { type: "string" },
@@ -66,11 +82,14 @@ function parseDevArgs(argv: string[]): DevArgs | "help" {
   });
   if (values.help) return "help";
   if (values.server !== undefined && values.stack === undefined) throw new UsageError("--server needs --stack <name>");
+  if (values.authgent && values.issuer !== undefined) throw new UsageError("--authgent runs its own issuer: drop --issuer <url>");
   const port = parsePort("--port", values.port ?? String(DEFAULT_PORT), 1);
+  const authgent = values.authgent === true;
   return {
     port,
     issuer: values.issuer === undefined ? undefined : parseIssuer(values.issuer),
-    issuerPort: values["issuer-port"] === undefined ? port + 1 : parsePort("--issuer-port", values["issuer-port"], 0),
+    authgent,
+    issuerPort: values["issuer-port"] === undefined ? (authgent ? 0 : port + 1) : parsePort("--issuer-port", values["issuer-port"], 0),
     stateDir: resolve(REPO_ROOT, values["state-dir"] ?? ".dev-state"),
     ...(values.stack === undefined ? {} : { stack: values.stack }),
     ...(values.server === undefined ? {} : { server: values.server }),
@@ -111,6 +130,14 @@ async function main(argv: string[]): Promise<void> {
 
   // A server definition error fails here, naming the offender, before anything starts.
   if (args.source) await checkServerModule(args.source);
+  // No Python >= 3.11 fails here (exit 2, naming what is missing); a cold install takes ~20 s once.
+  const venv: AuthgentVenv | undefined = args.authgent ? await ensureDevAuthgentVenv((line) => console.log(`[authgent] ${line}`)) : undefined;
+  const authgentPort = venv ? await devAuthgentPort(args.issuerPort) : undefined;
+  if (authgentPort !== undefined && args.issuerPort !== 0) {
+    await assertPortFree(HOST, authgentPort).catch((err: unknown) => {
+      throw new Error(`port ${authgentPort} on ${HOST} (authgent-server) is already in use; pick another port with --issuer-port`, { cause: err });
+    });
+  }
   const bundle = await bundleWorker(args.source ? { entry: args.source, outfile: resolve(REPO_ROOT, "dist/dev-server/index.js") } : {});
   console.log(`Built ${relative(REPO_ROOT, bundle.path)}${args.source ? ` from ${displayPath(args.source)}` : ""}`);
 
@@ -119,25 +146,39 @@ async function main(argv: string[]): Promise<void> {
   const tokenPlan = devTokenPlan(target?.vars ?? {});
   let issuer: LocalIssuer | undefined;
   let worker: LocalWorker | undefined;
+  let authgent: DevAuthgent | undefined;
+  const authgentIssuer = authgentPort === undefined ? undefined : `http://${HOST}:${authgentPort}`;
   const stop = async (): Promise<void> => {
     await worker?.dispose();
     await issuer?.close();
+    await authgent?.stop();
   };
   try {
     // The authorization server issues tokens for this server only, within the stack's lifetime cap.
-    issuer = args.issuer ? undefined : await startDevIssuer(args.issuerPort, tokenPlan.alg, { [origin]: [SCOPES.read, SCOPES.write] }, tokenPlan.ttlSeconds);
+    issuer = args.issuer || venv ? undefined : await startDevIssuer(args.issuerPort, tokenPlan.alg, { [origin]: [SCOPES.read, SCOPES.write] }, tokenPlan.ttlSeconds);
     worker = await startLocalWorker({
       bundlePath: bundle.path,
       port: args.port,
       host: HOST,
       persistDir: args.stateDir,
       // MCP clients check `resource` against the URL they called (RFC 9728 §3.3), so the audience is local.
-      vars: { ...target?.vars, AUTHGENT_ISSUER: args.issuer ?? issuer?.issuer, MCP_AUDIENCE: origin },
+      vars: { ...target?.vars, AUTHGENT_ISSUER: args.issuer ?? authgentIssuer ?? issuer?.issuer, MCP_AUDIENCE: origin },
       ...(target ? { rateLimit: target.rateLimit.limit } : {}),
     });
     // With the scopes the served server's tools need, as its RFC 9728 metadata lists them.
     const scopes = issuer?.authorizationServer ? await servedScopes(worker.url) : undefined;
     if (scopes) issuer?.authorizationServer?.setResources({ [origin]: scopes });
+    if (venv && authgentPort !== undefined) {
+      // The worker fetches the JWKS on the first token, so Authgent may start after it.
+      authgent = await startDevAuthgent({
+        venv,
+        stateDir: args.stateDir,
+        port: authgentPort,
+        audience: origin,
+        scopes: (await servedScopes(worker.url)) ?? [SCOPES.read, SCOPES.write],
+        maxTokenLifetimeSeconds: tokenPlan.ttlSeconds,
+      });
+    }
   } catch (err) {
     await stop();
     throw err;
@@ -152,12 +193,25 @@ async function main(argv: string[]): Promise<void> {
   console.log(
     formatDevBanner({
       origin: worker.url,
-      issuer: args.issuer ?? issuer?.issuer ?? "",
+      issuer: args.issuer ?? authgent?.issuer ?? issuer?.issuer ?? "",
       token,
       tokenTtlSeconds: tokenPlan.ttlSeconds,
       scope: DEV_SCOPE,
       stateDir: displayPath(args.stateDir),
       oauth: issuer?.authorizationServer !== undefined,
+      ...(authgent
+        ? {
+            scope: authgent.client.scope,
+            issuerNote: `authgent-server ${authgent.serverVersion}, pid ${authgent.pid}, consent auto_approve: development only`,
+            tokenHowTo: [
+              `Get a token from authgent-server (client_credentials, resource ${origin}; its client, keys and`,
+              `database are kept in ${displayPath(args.stateDir)}/authgent/):`,
+              "",
+              `  ${devAuthgentTokenCommand(authgent.issuer, authgent.client)}`,
+              "",
+            ],
+          }
+        : {}),
     }),
   );
   const devIssuer = issuer;
@@ -179,6 +233,7 @@ async function main(argv: string[]): Promise<void> {
  */
 function announceShutdown(signal: NodeJS.Signals): void {
   console.log(`\n${signal}: stopping workerd and the local issuer`);
+  // authgent-server runs in its own process group; scripts/lib/authgent/process.ts's exit hook kills it.
   // Before Miniflare starts nobody else listens, and a listener disables Node's default exit.
   if (process.listenerCount(signal) === 0) process.exit(128 + constants.signals[signal]);
 }
@@ -218,8 +273,10 @@ async function startDevIssuer(port: number, alg: IssuerAlg, resources: Record<st
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
+  // A missing prerequisite (no Python >= 3.11 for --authgent) is the caller's to fix, like a bad flag.
+  const missing = err instanceof AuthgentSetupError && err.code === "ERR_PYTHON_MISSING";
   const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
   console.error(`npm start: ${err instanceof Error ? err.message : String(err)}`);
   if (usage) console.error(`\n${USAGE}`);
-  process.exit(usage ? 2 : 1);
+  process.exit(usage || missing ? 2 : 1);
 });

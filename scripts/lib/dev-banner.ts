@@ -18,6 +18,10 @@ export interface DevBannerInput {
   readonly stateDir: string;
   /** Whether `issuer` is the development OAuth authorization server (clients can run the flow). @default false */
   readonly oauth?: boolean;
+  /** Said after the issuer URL, e.g. which server it is. @default none */
+  readonly issuerNote?: string;
+  /** Lines that tell how to get a token into `$MCP_TOKEN`, instead of the generic advice. @default none */
+  readonly tokenHowTo?: readonly string[];
 }
 
 /** The line tests and scripts wait for; keep its shape stable. */
@@ -29,7 +33,9 @@ export function formatDevBanner(input: DevBannerInput): string {
     "",
     `${MCP_URL_LABEL}        ${mcpUrl}`,
     `Protected resource: ${input.origin}/.well-known/oauth-protected-resource`,
-    `Issuer:            ${input.issuer}${input.oauth ? "  (development authorization server)" : input.token ? "  (local development issuer)" : ""}`,
+    `Issuer:            ${input.issuer}${
+      input.issuerNote ? `  (${input.issuerNote})` : input.oauth ? "  (development authorization server)" : input.token ? "  (local development issuer)" : ""
+    }`,
     `Durable Objects:   ${input.stateDir}/  (delete it to start from empty storage)`,
     "",
   ];
@@ -41,8 +47,10 @@ export function formatDevBanner(input: DevBannerInput): string {
       "",
     );
   }
-  const tokenRef = input.token ? "$MCP_TOKEN" : "<access token>";
-  if (input.token) {
+  const tokenRef = input.token || input.tokenHowTo ? "$MCP_TOKEN" : "<access token>";
+  if (input.tokenHowTo) {
+    lines.push(...input.tokenHowTo);
+  } else if (input.token) {
     const hours = ((input.tokenTtlSeconds ?? 0) / 3600).toFixed(0);
     lines.push(
       `Dev token (scope "${input.scope}", valid ${hours} h, signed by the local issuer; it stops working when npm start exits):`,
@@ -72,7 +80,7 @@ export function formatDevBanner(input: DevBannerInput): string {
     "MCP Inspector (needs Node >= 22):",
     "",
     `  npx @modelcontextprotocol/inspector --cli ${mcpUrl} --transport http${
-      input.token ? ` --header "Authorization: Bearer ${tokenRef}"` : ""
+      tokenRef === "$MCP_TOKEN" ? ` --header "Authorization: Bearer ${tokenRef}"` : ""
     } --method tools/list`,
     "",
     "  or the web UI:",
@@ -83,8 +91,8 @@ export function formatDevBanner(input: DevBannerInput): string {
     // drops --header, so the token has to be entered in the UI.
     ...(input.oauth
       ? ["  then press Connect: it runs the OAuth flow against the development authorization server.", ""]
-      : input.token
-        ? ["  then, under Authentication in its sidebar, add the header Authorization with", '  the value "Bearer <the dev token above>" and press Connect.', ""]
+      : tokenRef === "$MCP_TOKEN"
+        ? ["  then, under Authentication in its sidebar, add the header Authorization with", `  the value "Bearer <the ${input.token ? "dev token" : "token"} above>" and press Connect.`, ""]
         : []),
     "Press Ctrl-C to stop.",
   );

@@ -85,19 +85,30 @@ describe("the replay guard's two layers", () => {
     expect(calls).toEqual(["thumb a"]);
   });
 
-  it("sends proofs of one user that arrive together in one ledger call, each with its own verdict", async () => {
+  it("sends the first proof at once and those arriving while its call is in flight together in the next call, each with its own verdict", async () => {
     const batches: number[] = [];
     const guard = new DpopReplayGuard({ shared: async (p, uses) => (batches.push(uses.length), await doLedger(p, uses)) });
     const user = principal(`u-${crypto.randomUUID()}`);
     const now = Date.now() / 1000;
     const outcomes = await Promise.allSettled(["1", "2", "3", "4", "5"].map((jti) => guard.check(user, proof(jti), OPTIONS, now)));
     expect(outcomes.every((o) => o.status === "fulfilled")).toBe(true);
-    expect(batches).toEqual([5]);
-    // The same ids from another isolate: all refused by the ledger, again in one call.
+    expect(batches).toEqual([1, 4]);
+    // The same ids from another isolate: all refused by the ledger, again in two calls.
     const other = new DpopReplayGuard({ shared: async (p, uses) => (batches.push(uses.length), await doLedger(p, uses)) });
     const again = await Promise.allSettled(["1", "2", "3"].map((jti) => other.check(user, proof(jti), OPTIONS, now)));
     expect(again.map((o) => (o.status === "rejected" ? (o.reason as { check?: string }).check : "accepted"))).toEqual(["replayed", "replayed", "replayed"]);
-    expect(batches).toEqual([5, 3]);
+    expect(batches).toEqual([1, 4, 1, 2]);
+  });
+
+  it("sends a lone proof to the ledger before check() yields, with no timer tick in between", async () => {
+    const calls: string[] = [];
+    const guard = new DpopReplayGuard({ shared: async (p, uses) => (calls.push(...uses.map((u) => u.id)), await doLedger(p, uses)) });
+    const user = principal(`u-${crypto.randomUUID()}`);
+    const pending = guard.check(user, proof("alone"), OPTIONS, Date.now() / 1000);
+    // Synchronously after the call: a guard that first waited for a timer (or any await) would show [] here.
+    expect(calls).toEqual(["thumb alone"]);
+    await pending;
+    expect(calls).toEqual(["thumb alone"]);
   });
 
   it("gives up on a ledger call that never answers (its request vanished) and serves the next proofs with a new one", async () => {

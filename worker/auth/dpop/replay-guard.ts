@@ -94,10 +94,12 @@ interface UserQueue {
  * is then recorded in the shared ledger, which alone can see a copy sent to
  * another isolate or location; its answer decides.
  *
- * Ledger calls are batched per user: while one call is in flight, that user's
- * next proofs queue and go together in the following call, so a busy client
- * costs one round trip per batch instead of one per request. The first
- * request of a batch makes the call itself, in its own request context
+ * Ledger calls are batched per user: a proof that finds no call of its user
+ * in flight goes to the ledger at once, alone (no timer, so an idle client
+ * waits for nothing but the round trip); while a call is in flight, that
+ * user's next proofs queue and go together in the following call, so a busy
+ * client costs one round trip per batch instead of one per request. The
+ * first request of a batch makes the call itself, in its own request context
  * (Workers tie I/O to the request that started it).
  */
 export class DpopReplayGuard {
@@ -136,10 +138,9 @@ export class DpopReplayGuard {
   }
 
   /**
-   * Adds `use` to this user's open batch, or opens one. The request that
-   * opens a batch sends it: at once after one timer tick if no call is in
-   * flight (so proofs arriving together share the call), else when the call
-   * before it finishes. Others wait for its answer.
+   * Sends `use` to the ledger at once if no call of this user is in flight;
+   * else adds it to the user's open batch, or opens one, which its first
+   * request sends when the call before it finishes. Others wait for its answer.
    */
   private async record(principal: Principal, use: ProofUse, shared: SharedProofLedger, waitUntil: ReplayCheckOptions["waitUntil"]): Promise<ProofVerdict> {
     const key = principalKey(principal);
@@ -157,16 +158,16 @@ export class DpopReplayGuard {
     const started = new Promise<void>((resolve) => (start = resolve));
     const batch: Batch = { waiters: [], start, started };
     const verdict = new Promise<ProofVerdict>((resolve, reject) => batch.waiters.push({ use, resolve, reject }));
-    queue.open = batch;
     if (queue.busy) {
+      queue.open = batch;
       queue.waiting.push(batch);
       await keepAlive(started, this.maxBatchWaitMs);
+      if (queue.open === batch) queue.open = undefined;
     } else {
+      // Idle: no timer tick to gather company, the proof goes now; later ones batch behind it.
       queue.busy = true;
       queue.busySince = Date.now();
-      await tick();
     }
-    if (queue.open === batch) queue.open = undefined;
     const own = queue;
     const call = (async () => {
       try {
@@ -205,12 +206,6 @@ export class DpopReplayGuard {
     }
   }
 }
-
-/** Lets proofs that arrive together join one ledger call: one timer tick. */
-function tick(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
-
 
 /**
  * Waits for a promise another request settles. The timer keeps this request

@@ -24,6 +24,25 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
  * with userinfo (RFC 9110 §4.2.4 deprecates it; no client puts it in htu).
  */
 export function normalizeHtu(raw: string): string | undefined {
+  // A client sends the same htu with every proof to the same URL: parse each string once per isolate.
+  if (raw.length > MAX_REMEMBERED_LENGTH) return parseHtu(raw);
+  if (normalized.has(raw)) return normalized.get(raw);
+  const result = parseHtu(raw);
+  normalized.set(raw, result);
+  if (normalized.size > NORMALIZED_ENTRIES) {
+    const oldest = normalized.keys().next();
+    if (!oldest.done) normalized.delete(oldest.value);
+  }
+  return result;
+}
+
+/** Most URI strings whose normal form one isolate remembers. */
+const NORMALIZED_ENTRIES = 512;
+/** Longer strings are parsed every time, so client input bounds the memory at 512 × 2 KiB. */
+const MAX_REMEMBERED_LENGTH = 2048;
+const normalized = new Map<string, string | undefined>();
+
+function parseHtu(raw: string): string | undefined {
   let url: URL;
   try {
     url = new URL(raw);

@@ -26,7 +26,26 @@ const REQUIRED_MEMBERS: Readonly<Record<string, readonly string[]>> = {
  */
 export class ProofKeyCache {
   private readonly keys = new Map<string, ProofKey>();
+  private readonly headers = new Map<string, HeaderKey>();
   constructor(private readonly maxEntries: number = DEFAULT_PROOF_KEY_CACHE_ENTRIES) {}
+
+  /**
+   * The checked `alg` and key of a proof whose encoded protected header is
+   * `encodedHeader`, if `setForHeader` stored it. A client signs every proof
+   * with the same header (`typ`, `alg`, `jwk`) and the same encoded bytes
+   * always decode to the same header, so a header that passed the checks once
+   * passes them again: the hit skips base64url, JSON and the key lookup.
+   */
+  forHeader(encodedHeader: string): HeaderKey | undefined {
+    return this.headers.get(encodedHeader);
+  }
+
+  /** `get(jwk, alg)`, remembered for `encodedHeader`; call only after that header passed every header check. */
+  async setForHeader(encodedHeader: string, jwk: JWK, alg: string): Promise<HeaderKey> {
+    const entry: HeaderKey = { alg, ...(await this.get(jwk, alg)) };
+    setBounded(this.headers, encodedHeader, entry, this.maxEntries);
+    return entry;
+  }
 
   /** The public key `jwk` imported for `alg`, with its thumbprint; throws what jose throws for a bad key. */
   async get(jwk: JWK, alg: string): Promise<ProofKey> {
@@ -39,14 +58,23 @@ export class ProofKeyCache {
     if (key instanceof Uint8Array || key.type !== "public") throw new TypeError("proof jwk is not a public key");
     const entry = { key, jkt };
     if (id === undefined) return entry;
-    this.keys.set(`${alg} ${id}`, entry);
-    // Map iteration order is insertion order: evict the oldest first.
-    while (this.keys.size > this.maxEntries) {
-      const oldest = this.keys.keys().next();
-      if (oldest.done) break;
-      this.keys.delete(oldest.value);
-    }
+    setBounded(this.keys, `${alg} ${id}`, entry, this.maxEntries);
     return entry;
+  }
+}
+
+/** A checked proof header's algorithm and key. */
+export interface HeaderKey extends ProofKey {
+  readonly alg: string;
+}
+
+function setBounded<V>(map: Map<string, V>, key: string, value: V, maxEntries: number): void {
+  map.set(key, value);
+  // Map iteration order is insertion order: evict the oldest first.
+  while (map.size > maxEntries) {
+    const oldest = map.keys().next();
+    if (oldest.done) break;
+    map.delete(oldest.value);
   }
 }
 

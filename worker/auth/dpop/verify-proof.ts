@@ -70,15 +70,21 @@ export async function verifyDpopProof(
     if (cause instanceof InvalidTokenError) throw new InvalidDpopProofError("malformed", `proof: ${cause.message}`, { cause });
     throw cause;
   }
-  const { alg, jwk } = checkProofHeader(proof, options.algorithms);
-  let jkt: string;
-  let key: CryptoKey;
-  try {
-    ({ key, jkt } = await keys.get(jwk, alg));
-  } catch (cause) {
-    // The key is entirely client input: any failure to use it is a bad proof.
-    throw new InvalidDpopProofError("jwk", "proof jwk is not a usable public key for its alg", { cause });
+  // checkTokenShape guaranteed three segments. A header seen before skips parsing and key import.
+  const encodedHeader = proof.slice(0, proof.indexOf("."));
+  let checked = keys.forHeader(encodedHeader);
+  // RFC 9449 §4.3 check 5 again for a remembered header: the allow-list is per server configuration.
+  if (checked && !options.algorithms.includes(checked.alg)) throw new InvalidDpopProofError("alg", "proof alg is not in the DPoP allow-list");
+  if (!checked) {
+    const { alg, jwk } = checkProofHeader(proof, options.algorithms);
+    try {
+      checked = await keys.setForHeader(encodedHeader, jwk, alg);
+    } catch (cause) {
+      // The key is entirely client input: any failure to use it is a bad proof.
+      throw new InvalidDpopProofError("jwk", "proof jwk is not a usable public key for its alg", { cause });
+    }
   }
+  const { alg, key, jkt } = checked;
   const payload = await verifySignature(proof, key, alg, nowSeconds);
   // Awaited, not returned: workerd reports a rejection adopted via `return` as unhandled.
   return await checkProofClaims(payload, jkt, request, options, nowSeconds);

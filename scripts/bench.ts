@@ -19,7 +19,7 @@ import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { bundleWorker, REPO_ROOT } from "../infra/worker-bundle.ts";
 import { SCOPES } from "../worker/bindings.ts";
 import { benchDpopKey, dpopTarget, mintProofs, proofsNeeded, type BenchDpopKey } from "./lib/bench-dpop.ts";
-import { bundleBenchWorker, DPOP_ISOLATE_ONLY_WORKER, ECHO_WORKER, JOSE_FLOOR_WORKER, KIT_ZOD_WORKER, SDK_HANDLER_WORKER, startBenchWorker } from "./lib/bench-workers.ts";
+import { bundleBenchWorker, DPOP_ISOLATE_ONLY_WORKER, DPOP_VERIFY_FLOOR_WORKER, ECHO_WORKER, JOSE_FLOOR_WORKER, KIT_ZOD_WORKER, SDK_HANDLER_WORKER, startBenchWorker } from "./lib/bench-workers.ts";
 import { detectLoadGenerator, runLoad, type LoadGenerator, type LoadResult, type LoadTarget } from "./lib/bench-load.ts";
 import { formatConsole, formatMarkdown, type AuthenticatedRun, type BenchReport, type DpopRuns, type FleetSample, type ProtocolLayerRuns } from "./lib/bench-report.ts";
 import { startLocalIssuer, type LocalIssuer } from "./lib/local-issuer.ts";
@@ -217,6 +217,13 @@ async function dpopRuns(issuer: LocalIssuer, bearerRps: number, args: BenchArgs)
   } finally {
     await echo.dispose();
   }
+  const floor = await startBenchWorker(DPOP_VERIFY_FLOOR_WORKER);
+  let verifyFloor: LoadResult;
+  try {
+    verifyFloor = await measureDpop("(v) echo + ES256 verify of the fresh proof", `${floor.url}/mcp`, token, key, bearerRps * 1.5, args);
+  } finally {
+    await floor.dispose();
+  }
   const isolateOnlyBundle = await bundleBenchWorker(DPOP_ISOLATE_ONLY_WORKER);
   const localOnly = await startLocalWorker({ vars, bundlePath: isolateOnlyBundle, front: false });
   let isolateOnly: LoadResult;
@@ -228,7 +235,7 @@ async function dpopRuns(issuer: LocalIssuer, bearerRps: number, args: BenchArgs)
   const worker = await startLocalWorker({ vars, front: false });
   try {
     const full = await measureDpop("(d) DPoP hello, isolate + Durable Object replay check", `${worker.url}/mcp`, token, key, bearerRps, args);
-    return { generatorCeiling, isolateOnly, full };
+    return { generatorCeiling, verifyFloor, isolateOnly, full };
   } finally {
     await worker.dispose();
   }

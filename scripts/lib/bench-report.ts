@@ -33,6 +33,8 @@ export interface AuthenticatedRun {
 export interface DpopRuns {
   /** The echo worker sent the same rotating DPoP header: the generator's own ceiling for these runs. */
   readonly generatorCeiling: LoadResult;
+  /** The echo worker verifying each fresh proof's ES256 signature, nothing else: the floor of any DPoP check. Absent in older reports. */
+  readonly verifyFloor?: LoadResult;
   /** The real worker with replay detection per isolate only (reference; unsafe to deploy). */
   readonly isolateOnly: LoadResult;
   /** The real worker: isolate-local replay check, then the user's Durable Object. */
@@ -170,6 +172,9 @@ function rows(report: BenchReport): Row[] {
     ...(report.dpop
       ? [
           { scenario: "(g) echo, a DPoP header per request", load: report.dpop.generatorCeiling, ratio: ratioOf(report.dpop.generatorCeiling, report).toFixed(2), jwks: "–" },
+          ...(report.dpop.verifyFloor
+            ? [{ scenario: "(v) echo + ES256 verify of the fresh proof", load: report.dpop.verifyFloor, ratio: ratioOf(report.dpop.verifyFloor, report).toFixed(2), jwks: "–" }]
+            : []),
           { scenario: "(d0) DPoP hello, replay check per isolate only", load: report.dpop.isolateOnly, ratio: ratioOf(report.dpop.isolateOnly, report).toFixed(2), jwks: "–" },
           { scenario: "(d) DPoP hello, isolate + Durable Object", load: report.dpop.full, ratio: ratioOf(report.dpop.full, report).toFixed(2), jwks: "–" },
         ]
@@ -211,6 +216,22 @@ function dpopNote(report: BenchReport): string[] {
       `verifying the proof (ES256, thumbprint, ath) adds ≈ ${costs.proofMicros.toFixed(0)} µs per request at saturation, ` +
       `the Durable Object replay ledger ≈ ${costs.ledgerMicros.toFixed(0)} µs more; the generator alone, sending a new DPoP header per request, reaches ${ratioOf(report.dpop.generatorCeiling, report).toFixed(2)} ` +
       `(against that ceiling, (d) is ${(report.dpop.full.requestsPerSecond / report.dpop.generatorCeiling.requestsPerSecond).toFixed(2)}).`,
+    ...verifyFloorNote(report.dpop, bearer.load, report),
+  ];
+}
+
+/**
+ * The ceiling a fresh ES256 verify per request puts on (d): the Bearer run's
+ * time per request plus what (v) takes over (g), as a ratio to echo.
+ */
+function verifyFloorNote(dpop: DpopRuns, bearer: LoadResult, report: BenchReport): string[] {
+  if (!dpop.verifyFloor) return [];
+  const micros = (load: LoadResult) => 1e6 / load.requestsPerSecond;
+  const verifyMicros = micros(dpop.verifyFloor) - micros(dpop.generatorCeiling);
+  const capRps = 1e6 / (micros(bearer) + verifyMicros);
+  return [
+    `The ES256 verify of each fresh proof alone ((v) against (g)) costs ≈ ${verifyMicros.toFixed(0)} µs per request, so Bearer plus that verify, and nothing else, ` +
+      `would reach ≈ ${(capRps / baselineRps(report)).toFixed(2)} of echo: the ceiling for (d) on this machine.`,
   ];
 }
 

@@ -20,6 +20,12 @@ export const JOSE_FLOOR_WORKER = resolve(REPO_ROOT, "bench/jose-floor-worker.js"
 export const DPOP_ISOLATE_ONLY_WORKER = resolve(REPO_ROOT, "bench/dpop-isolate-only-worker.js");
 
 /**
+ * The echo worker plus an ES256 verify of each request's fresh DPoP proof:
+ * the floor of any DPoP check (reference, no target; never deployed).
+ */
+export const DPOP_VERIFY_FLOOR_WORKER = resolve(REPO_ROOT, "bench/dpop-verify-floor-worker.js");
+
+/**
  * The official server SDK 2.x (`createMcpHandler`) as the protocol layer behind
  * this project's authentication: the adopt-or-keep comparison (reference, no target).
  */

@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { DPOP_ALGORITHMS, SUPPORTED_ALGORITHMS } from "../worker/config.ts";
 import { rolloutSchema, rolloutStageSchema } from "./rollout-schema.ts";
+import { retiredServersSchema } from "./server-retirement.ts";
 
 /** Cloudflare account and zone identifiers: 32 lowercase hex characters. */
 const CLOUDFLARE_ID = /^[0-9a-f]{32}$/;
@@ -243,6 +244,8 @@ export const stackConfigSchema = z.strictObject({
   authgent: z.record(z.string(), z.unknown(), { error: "must be a mapping of Authgent settings" }).optional(),
   /** What `pulumi up` does with servers that have `rollout:` (set per run: `pulumi up -c authgent-edge:rolloutStage=promote`). @default "canary" */
   rolloutStage: rolloutStageSchema.optional(),
+  /** Servers whose Worker script (and Durable Object data) may be deleted: `[{ name, deleteData: true }]`. @default [] — every script that binds a Durable Object is protected */
+  retiredServers: retiredServersSchema.optional(),
 });
 
 export type RawStackConfig = z.infer<typeof stackConfigSchema>;

@@ -20,6 +20,7 @@ import {
 import { SecretValue } from "./secret-value.ts";
 import type { RolloutConfig, RolloutStage } from "./rollout-schema.ts";
 import { renameIssues } from "./server-renames.ts";
+import { retirementIssues } from "./server-retirement.ts";
 import { reachabilityIssues } from "./server-reachability.ts";
 import { booleanDefault, listDefault, numericDefault, VAR_CONFIG_KEYS, workerVarValues, type ResolvedVarSettings } from "./worker-vars.ts";
 
@@ -101,6 +102,8 @@ export interface FleetConfig<A = unknown> {
   /** What this run does with servers that have `rollout`. @default "canary" */
   readonly rolloutStage?: RolloutStage;
   readonly servers: readonly ServerConfig[];
+  /** Names from `retiredServers`: their Worker script is not protected. @default [] */
+  readonly retiredServers?: readonly string[];
   /** The parsed `authgent:` block (issue 4), when the stack has one. */
   readonly authgent?: A;
   /** Problems that do not stop the offline plan, for the CLI to print (e.g. an unset required secret). @default [] */
@@ -188,7 +191,7 @@ export function parseStackConfig<A = unknown>(input: StackConfigInput, options: 
   if (authgent !== undefined && options.authgent?.check) issues.push(...options.authgent.check(authgent, servers, input.stack));
   if (issues.length > 0) throw new StackConfigError(input.stack, distinct(issues));
   const warnings = authgent !== undefined && options.authgent?.warnings ? options.authgent.warnings(authgent, input.stack) : [];
-  return { stack: input.stack, accountId: raw.accountId, servers, ...(authgent === undefined ? {} : { authgent }), ...(warnings.length > 0 ? { warnings } : {}), ...(raw.rolloutStage ? { rolloutStage: raw.rolloutStage } : {}) };
+  return { stack: input.stack, accountId: raw.accountId, servers, ...(authgent === undefined ? {} : { authgent }), ...(warnings.length > 0 ? { warnings } : {}), ...(raw.rolloutStage ? { rolloutStage: raw.rolloutStage } : {}), ...(raw.retiredServers ? { retiredServers: raw.retiredServers.map((r) => r.name) } : {}) };
 }
 
 function resolveServer(raw: RawStackConfig, server: RawServer, index: number, deployedIssuer: string | undefined, issues: ConfigIssue[]): ServerConfig {
@@ -316,7 +319,7 @@ function checkFleet(raw: RawStackConfig, servers: readonly ServerConfig[], input
   unique(servers, (s) => s.audience, "audience", issues);
   unique(servers, (s) => s.customDomain?.hostname, "customDomain", issues);
   unique(servers, (s) => s.rateLimit.namespaceId, "rateLimitNamespaceId", issues, RATE_LIMIT_NAMESPACE_FIX);
-  issues.push(...renameIssues(servers));
+  issues.push(...renameIssues(servers), ...retirementIssues(raw.retiredServers ?? [], servers, input.stack, PROJECT));
 
   servers.forEach((server, index) => issues.push(...reachabilityIssues(server, `servers[${index}]`)));
 

@@ -3,6 +3,7 @@
  * surprising is explained where it shows up. One line per kind of note (a
  * 500-server fleet gets one line, not 500).
  */
+import { MCP_AGENT } from "../worker/bindings.ts";
 import type { ScriptMigrations } from "./migrations.ts";
 
 /** Names listed in one note before "and N more". */
@@ -53,5 +54,21 @@ export function renameNotes(servers: readonly { readonly name: string; readonly 
       (server) =>
         `server ${server.name} was renamed from ${server.previousNames.join(" → ")}: its resources are aliased to the old names and it keeps the Worker script ${server.scriptName}, ` +
         "so its Durable Object data stays (a rename never replaces the script).",
+    );
+}
+
+/**
+ * Servers in `retiredServers`: this run drops `protect` from their Worker
+ * script, so the data goes with the next run that removes them (or replaces
+ * the script). One line per server: each is a deliberate, named decision.
+ */
+export function retirementNotes(servers: readonly { readonly name: string; readonly scriptName: string }[], retired: readonly string[]): string[] {
+  return servers
+    .filter((server) => retired.includes(server.name))
+    .map(
+      (server) =>
+        `server ${server.name} is marked for deletion (retiredServers): its Worker script ${server.scriptName} is no longer protected, so removing the server from servers: ` +
+        `(or a change that replaces the script) deletes the script and its Durable Object namespace ${MCP_AGENT.className}, with every user's data in it. ` +
+        `To keep the data, remove ${server.name} from retiredServers (the next \`pulumi up\` protects the script again), or export the data before removing the server.`,
     );
 }

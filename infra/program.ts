@@ -11,7 +11,7 @@ import type { FleetConfig } from "./config.ts";
 import { McpFleet, type McpFleetArgs } from "./components/mcp-fleet.ts";
 import { withCheapStacks } from "./declare-fast.ts";
 import { planMigrations, type MigrationLedger } from "./migrations.ts";
-import { migrationNotes, renameNotes } from "./preview-notes.ts";
+import { migrationNotes, renameNotes, retirementNotes } from "./preview-notes.ts";
 import { programDirectory } from "./program-dir.ts";
 import { planRollouts } from "./rollout.ts";
 
@@ -58,7 +58,7 @@ export async function deployStack(config: FleetConfig, options: DeployStackOptio
   };
   const migrations = await planMigrations(config.accountId, names, recordingReader, options.ledger);
   const rollouts = await planRollouts(config, options.deployments ?? noDeployments(), migrations);
-  for (const note of [...renameNotes(config.servers), ...migrationNotes(names, deployedTags, migrations), ...rollouts.notes]) (options.note ?? logNote)(note);
+  for (const note of [...renameNotes(config.servers), ...retirementNotes(config.servers, config.retiredServers ?? []), ...migrationNotes(names, deployedTags, migrations), ...rollouts.notes]) (options.note ?? logNote)(note);
   const bundles = await buildBundles(config.servers, options.providerDir ?? programDirectory(), options.build);
   const fleet = withCheapStacks(
     () =>

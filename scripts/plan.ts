@@ -16,7 +16,7 @@ import { formatConfigWarnings, formatPlan, renderFleet } from "./lib/offline-pla
 const USAGE = `Usage: npm run plan -- --stack <name> [--json] [--current-migration-tag <tag>]
 
   --stack <name>                    Stack to render (reads Pulumi.<name>.yaml)
-  --json                            Print one JSON document { stack, resources: [{ type, name, parent, inputs }] }
+  --json                            Print one JSON document { stack, resources: [{ type, name, parent, inputs, protect? }] }
   --current-migration-tag <tag>     Plan Durable Object migrations against this deployed tag (default: a fresh account)
   --config-dir <dir>                Directory holding Pulumi.<name>.yaml (default: the repository root)
   -h, --help                        Show this help`;

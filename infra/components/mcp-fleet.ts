@@ -7,9 +7,10 @@ import type { FleetConfig } from "../config.ts";
 import type { ScriptMigrations } from "../migrations.ts";
 import type { RolloutPlan } from "../rollout.ts";
 import { McpWorker, type McpWorkerArgs } from "./mcp-worker.ts";
+import { MCP_FLEET_TYPE } from "./type-tokens.ts";
 
 /** Pulumi type token of the component. */
-export const MCP_FLEET_TYPE = "authgent-edge:index:McpFleet";
+export { MCP_FLEET_TYPE };
 
 export interface McpFleetArgs {
   readonly config: FleetConfig;
@@ -42,6 +43,7 @@ export class McpFleet extends pulumi.ComponentResource {
     super(MCP_FLEET_TYPE, name, {}, opts);
     const workers = new Map<string, McpWorker>();
     const servers: Record<string, ServerOutputs> = {};
+    const retired = new Set(args.config.retiredServers ?? []);
     for (const server of args.config.servers) {
       const bundle = args.bundles.get(server.source);
       if (!bundle) throw new Error(`no bundle for worker source ${server.source} (server ${server.name})`);
@@ -56,6 +58,7 @@ export class McpFleet extends pulumi.ComponentResource {
           ...(migrations ? { migrations } : {}),
           ...(rollout ? { rollout } : {}),
           ...(args.transformScript ? { transformScript: args.transformScript } : {}),
+          ...(retired.has(server.name) ? { deleteData: true } : {}),
         },
         { parent: this },
       );

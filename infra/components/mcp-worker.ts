@@ -12,10 +12,11 @@ import type { ServerConfig } from "../config.ts";
 import type { ScriptMigrations } from "../migrations.ts";
 import type { RolloutPlan } from "../rollout.ts";
 import { createWorkerRollout, VERSION_INPUTS, type WorkerRollout } from "./worker-rollout.ts";
-import { scriptBindings } from "../worker-bindings.ts";
+import { scriptBindings, type ScriptBinding } from "../worker-bindings.ts";
+import { MCP_WORKER_TYPE } from "./type-tokens.ts";
 
 /** Pulumi type token of the component. */
-export const MCP_WORKER_TYPE = "authgent-edge:index:McpWorker";
+export { MCP_WORKER_TYPE };
 
 export interface McpWorkerArgs {
   /** Cloudflare account id. */
@@ -43,6 +44,12 @@ export interface McpWorkerArgs {
    * @default identity
    */
   readonly transformScript?: (args: cloudflare.WorkersScriptArgs) => cloudflare.WorkersScriptArgs;
+  /**
+   * The server is listed in `retiredServers`: its script loses `protect`, so
+   * removing the server deletes the script and its Durable Object data.
+   * @default false — a script that binds a Durable Object class is protected
+   */
+  readonly deleteData?: boolean;
 }
 
 export class McpWorker extends pulumi.ComponentResource {
@@ -72,8 +79,9 @@ export class McpWorker extends pulumi.ComponentResource {
     super(MCP_WORKER_TYPE, name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...args.server.previousNames.map((previous) => ({ name: previous }))] });
     const { server } = args;
     this.previousNames = server.previousNames;
-    const scriptArgs = this.scriptArgs(args);
-    this.script = this.createScript(name, scriptArgs, args.rollout !== undefined);
+    const bindings = scriptBindings(server);
+    const scriptArgs = this.scriptArgs(args, bindings);
+    this.script = this.createScript(name, scriptArgs, { rolling: args.rollout !== undefined, protect: !args.deleteData && bindings.some(holdsData) });
     if (args.rollout) {
       this.rollout = createWorkerRollout(
         name,
@@ -111,7 +119,7 @@ export class McpWorker extends pulumi.ComponentResource {
   }
 
   /** The script's args after `transformScript`; a rollout's version shares them. */
-  private scriptArgs(args: McpWorkerArgs): cloudflare.WorkersScriptArgs {
+  private scriptArgs(args: McpWorkerArgs, bindings: ScriptBinding[]): cloudflare.WorkersScriptArgs {
     const { server } = args;
     const scriptArgs: cloudflare.WorkersScriptArgs = {
       accountId: args.accountId,
@@ -121,7 +129,7 @@ export class McpWorker extends pulumi.ComponentResource {
       contentSha256: args.bundle.sha256,
       compatibilityDate: server.compatibilityDate,
       compatibilityFlags: [...server.compatibilityFlags],
-      bindings: scriptBindings(server),
+      bindings,
       ...(args.migrations && !args.rollout?.scriptExists ? { migrations: args.migrations } : {}),
       observability: { enabled: true, headSamplingRate: server.observabilitySampleRate },
       ...(server.keepBindings.length > 0 ? { keepBindings: [...server.keepBindings] } : {}),
@@ -129,10 +137,15 @@ export class McpWorker extends pulumi.ComponentResource {
     return args.transformScript ? args.transformScript({ ...scriptArgs }) : scriptArgs;
   }
 
-  private createScript(name: string, scriptArgs: cloudflare.WorkersScriptArgs, rolling: boolean): cloudflare.WorkersScript {
+  private createScript(name: string, scriptArgs: cloudflare.WorkersScriptArgs, { rolling, protect }: { rolling: boolean; protect: boolean }): cloudflare.WorkersScript {
     return new cloudflare.WorkersScript(`${name}-script`, scriptArgs, {
       parent: this,
       aliases: this.aliases("-script"),
+      // A Durable Object namespace lives and dies with its script. `protect` makes the engine stop, naming
+      // the script, before any delete or replace (pulumi.com/docs/iac/concepts/resources/options/protect);
+      // `retainOnDelete` would only drop it from state and leave the Worker serving on its routes
+      // (.../options/retainondelete). `false` is sent explicitly so a retired server's state changes.
+      protect,
       // A rollout server's code goes out as versions; the script upload would deploy it at 100%.
       ...(rolling ? { ignoreChanges: VERSION_INPUTS } : {}),
     });
@@ -184,6 +197,11 @@ export class McpWorker extends pulumi.ComponentResource {
   private aliases(suffix: string): pulumi.Alias[] {
     return this.previousNames.map((previous) => ({ name: `${previous}${suffix}` }));
   }
+}
+
+/** A Durable Object namespace binding: its objects' storage is deleted with the script. */
+function holdsData(binding: ScriptBinding): boolean {
+  return binding.type === "durable_object_namespace";
 }
 
 /** Names routes by pattern, so reordering the list does not replace them. */

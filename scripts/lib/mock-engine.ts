@@ -31,6 +31,8 @@ export interface RegisteredResource {
   readonly aliasNames: readonly string[];
   /** Inputs whose changes the engine ignores after creation (`ignoreChanges`). */
   readonly ignoreChanges: readonly string[];
+  /** The `protect` option as sent; undefined when the program left it out (the engine then defaults it). */
+  readonly protect?: boolean;
 }
 
 /** The values a provider would receive (secrets revealed), for provider stand-ins such as the fake Cloudflare API. */
@@ -66,6 +68,8 @@ interface RegisterRequest {
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
   getAliasesList(): { getSpec(): { getName(): string } | undefined }[];
   getIgnorechangesList(): string[];
+  hasProtect(): boolean;
+  getProtect(): boolean | undefined;
 }
 type RegisterFn = (req: RegisterRequest, callback: (err: Error | null, res?: unknown) => void) => void;
 
@@ -112,6 +116,7 @@ export async function startMockEngine(options: MockEngineOptions): Promise<MockE
         .map((alias) => alias.getSpec()?.getName() ?? "")
         .filter((name) => name !== ""),
       ignoreChanges: req.getIgnorechangesList(),
+      ...(req.hasProtect() ? { protect: req.getProtect() ?? false } : {}),
     });
     original(req, callback);
   };

@@ -9,7 +9,8 @@
  *       "resources": [ { "type": "cloudflare:index/workersScript:WorkersScript",
  *                        "name": "my-mcp-server-staging-script",
  *                        "parent": "my-mcp-server-staging",   // logical name; null = the stack
- *                        "inputs": { …, "bindings": [ …, { "type": "secret_text", "text": "[secret]" } ] } } ] }
+ *                        "inputs": { …, "bindings": [ …, { "type": "secret_text", "text": "[secret]" } ] },
+ *                        "protect": true } ] }                  // only where the program sets the option
  */
 import { fixedMigrationTag, type DeploymentReader, type MigrationTagReader } from "../../infra/cloudflare-api.ts";
 import { PROJECT, type ConfigIssue, type FleetConfig } from "../../infra/config.ts";
@@ -24,6 +25,8 @@ export interface PlanResource {
   readonly name: string;
   readonly parent: string | null;
   readonly inputs: { [key: string]: PlanValue };
+  /** The `protect` resource option, where the program sets it (Worker scripts holding Durable Object data). */
+  readonly protect?: boolean;
 }
 
 export interface Plan {
@@ -84,7 +87,7 @@ export async function renderFleet(config: FleetConfig, options: RenderOptions = 
   if (engine.failures.length > 0) throw engine.failures[0];
   const resources = [...engine.resources].sort(byName);
   return {
-    plan: { stack: config.stack, resources: resources.map(({ type, name, parent, inputs }) => ({ type, name, parent, inputs })) },
+    plan: { stack: config.stack, resources: resources.map(({ type, name, parent, inputs, protect }) => ({ type, name, parent, inputs, ...(protect === undefined ? {} : { protect }) })) },
     resources,
     outputs,
     notes,
@@ -109,7 +112,7 @@ export function formatConfigWarnings(warnings: readonly ConfigIssue[]): string[]
 export function formatPlan(plan: Plan): string {
   const lines = [`Stack ${plan.stack}: ${plan.resources.length} resources (offline plan, nothing deployed)`, ""];
   for (const resource of plan.resources) {
-    lines.push(`+ ${resource.type}  ${resource.name}${resource.parent ? `  (parent: ${resource.parent})` : ""}`);
+    lines.push(`+ ${resource.type}  ${resource.name}${resource.parent ? `  (parent: ${resource.parent})` : ""}${resource.protect ? "  [protected]" : ""}`);
     if (Object.keys(resource.inputs).length > 0) {
       lines.push(...JSON.stringify(resource.inputs, null, 2).split("\n").map((line) => `    ${line}`));
     }

@@ -56,8 +56,8 @@ describeWithAuthgent("MCP authorization flow: SDK client → worker → authgent
 
   /**
    * Runs the whole interactive flow for a fresh installation and returns a connected client.
-   * Without `scope` the SDK asks for the 401's hint (mcp:read); an application that writes asks
-   * for more itself, since SDK 1.32.2 cannot step up once it holds a refresh token (see below).
+   * Without `scope` the SDK asks for the 401's hint (every scope the default server requires);
+   * an application that wants less asks for it itself (see the step-up test below).
    */
   async function signIn(provider: InMemoryOAuthProvider, log: RecordedRequest[] = [], scope?: string): Promise<Client> {
     const first = transportFor(provider, log);
@@ -103,8 +103,8 @@ describeWithAuthgent("MCP authorization flow: SDK client → worker → authgent
     expect(authorize.searchParams.get("code_challenge_method")).toBe("S256");
     expect(authorize.searchParams.get("code_challenge")).toMatch(/^[\w-]{43}$/);
     expect(authorize.searchParams.get("resource")).toBe(mcp.audience);
-    // MCP 2025-11-25 "Scope Selection Strategy": the 401's scope hint, not all of scopes_supported.
-    expect(authorize.searchParams.get("scope")).toBe(SCOPES.read);
+    // MCP 2025-11-25 "Scope Selection Strategy": the client requests the 401's scope hint.
+    expect(authorize.searchParams.get("scope")).toBe(`${SCOPES.read} ${SCOPES.write}`);
     expect(authorize.searchParams.get("client_id")).toBe(provider.clientInformation()?.client_id);
     expect(log.find((entry) => entry.url === `${issuer}/token`)?.form?.get("code_verifier")).toMatch(/^[\w.~-]{43,128}$/);
 

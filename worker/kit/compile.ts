@@ -51,11 +51,9 @@ export interface CompiledServer {
   readonly scopes: readonly string[];
   /**
    * The `scope` hint of a 401 challenge (MCP 2025-11-25 "Protected Resource
-   * Metadata Discovery Requirements", "Scope Selection Strategy"): the scopes
-   * of the tools annotated `readOnlyHint: true`, sorted, so a client first asks
-   * for enough to list and call read tools and steps up on a 403 when it
-   * writes. Empty (no hint: clients fall back to `scopes_supported`) when no
-   * tool is read-only.
+   * Metadata Discovery Requirements", "Scope Selection Strategy"), sorted: the
+   * definition's `initialScopes`, or else every scope in `scopes`. Empty (no
+   * hint) only for a server whose entries require no scope.
    */
   readonly challengeScopes: readonly string[];
   readonly pageSize: number;
@@ -153,7 +151,7 @@ export function compileServer<E extends Env>(definition: ServerDefinition<E>): C
       strip({ name: p.name, title: p.title, description: p.description, arguments: p.arguments?.map((a) => strip({ ...a })) }),
     ),
     scopes: [...scopes].sort(),
-    challengeScopes: [...new Set([...tools.values()].filter((t) => t.definition.annotations?.readOnlyHint === true).map((t) => t.definition.scope))].sort(),
+    challengeScopes: initialScopes(def, scopes),
     pageSize,
     listTtlMs,
   };
@@ -190,6 +188,16 @@ function compileTemplate(template: ResourceTemplateDefinition<Env>, offender: st
       return variables;
     },
   };
+}
+
+function initialScopes(def: ServerDefinition<Env>, scopes: ReadonlySet<string>): string[] {
+  if (def.initialScopes === undefined) return [...scopes].sort();
+  const offender = `server "${def.name}"`;
+  if (!Array.isArray(def.initialScopes) || def.initialScopes.length === 0) throw new ServerDefinitionError(offender, '"initialScopes" must be a non-empty array when set');
+  for (const scope of def.initialScopes) {
+    if (!scopes.has(scope)) throw new ServerDefinitionError(offender, `"initialScopes" names ${JSON.stringify(scope)}, which no tool, resource or prompt requires`);
+  }
+  return [...new Set(def.initialScopes)].sort();
 }
 
 function checkScope(scope: string | undefined, offender: string, scopes: Set<string>): void {

@@ -177,4 +177,15 @@ export interface ServerDefinition<E extends Env = Env> {
   readonly pageSize?: number;
   /** `ttlMs` on 2026-07-28 list results (MCP "Caching"). @default 300000 (5 minutes) */
   readonly listTtlMs?: number;
+  /**
+   * The scopes a 401 challenge names (`scope="…"`), which MCP clients request
+   * first (MCP 2025-11-25 "Scope Selection Strategy"). Each must be a scope
+   * some tool, resource or prompt requires. Narrow it (e.g. `["mcp:read"]`)
+   * for least privilege only if your clients step up by re-authorizing on a
+   * 403: the official TypeScript SDK 1.x answers a 403 by refreshing when it
+   * holds a refresh token, and a refresh cannot widen scope (RFC 6749 §6), so
+   * its writes would keep failing.
+   * @default every scope the server's entries require (its `scopes_supported`)
+   */
+  readonly initialScopes?: readonly string[];
 }

@@ -43,22 +43,27 @@ describe("RFC 9728 protected resource metadata", () => {
     expect(compileServer(DEFAULT_SERVER).scopes).toEqual(["mcp:read", "mcp:write"]);
   });
 
-  it("hints in 401 challenges only the scopes of read-only tools, and nothing when no tool is read-only", () => {
-    expect(compileServer(DEFAULT_SERVER).challengeScopes).toEqual(["mcp:read"]);
-    const writeOnly = {
-      name: "w",
+  it("hints every scope the server requires in 401 challenges unless the definition narrows it with initialScopes", () => {
+    expect(compileServer(DEFAULT_SERVER).challengeScopes).toEqual(["mcp:read", "mcp:write"]);
+    const crm = {
+      name: "crm",
       version: "1",
-      tools: [{ name: "put", description: "Writes.", scope: "crm:write", inputSchema: { type: "object" as const }, handler: async () => ({ content: [] }) }],
+      tools: [
+        { name: "put", description: "Writes.", scope: "crm:write", inputSchema: { type: "object" as const }, handler: async () => ({ content: [] }) },
+        { name: "get", description: "Reads.", scope: "crm:read", inputSchema: { type: "object" as const }, handler: async () => ({ content: [] }) },
+      ],
     };
-    expect(compileServer(writeOnly).scopes).toEqual(["crm:write"]);
-    expect(compileServer(writeOnly).challengeScopes).toEqual([]);
+    expect(compileServer(crm).challengeScopes).toEqual(["crm:read", "crm:write"]);
+    expect(compileServer({ ...crm, initialScopes: ["crm:read"] }).challengeScopes).toEqual(["crm:read"]);
+    expect(() => compileServer({ ...crm, initialScopes: ["crm:admin"] })).toThrow(/server "crm".*initialScopes.*"crm:admin"/);
+    expect(() => compileServer({ ...crm, initialScopes: [] })).toThrow(/initialScopes/);
   });
 
   it("serves the document at the exact URL it advertises for an audience with a path (RFC 9728 §3.1)", async () => {
     const vars = { MCP_AUDIENCE: "https://mcp.test.example/servers/crm/" };
     const challenge = await sendWithEnv(mcpRequest(rpc("ping")), vars);
     const advertised = "https://mcp.test.example/.well-known/oauth-protected-resource/servers/crm";
-    expect(challenge.headers.get("www-authenticate")).toBe(`Bearer scope="mcp:read", resource_metadata="${advertised}", DPoP scope="mcp:read", algs="ES256", resource_metadata="${advertised}"`);
+    expect(challenge.headers.get("www-authenticate")).toBe(`Bearer scope="mcp:read mcp:write", resource_metadata="${advertised}", DPoP scope="mcp:read mcp:write", algs="ES256", resource_metadata="${advertised}"`);
     const response = await sendWithEnv(new Request(advertised), vars);
     expect(response.status).toBe(200);
     // Canonical resource: no trailing slash.

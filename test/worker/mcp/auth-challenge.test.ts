@@ -5,13 +5,13 @@ import { callTool, json, LATEST, mcpRequest, mintToken, rpc, send } from "./supp
 const METADATA = `${TEST_AUDIENCE}/.well-known/oauth-protected-resource`;
 
 describe("/mcp authentication challenges", () => {
-  it("answers a request without a token with 401 and a challenge naming the metadata URL and the read tools' scope, without error=", async () => {
+  it("answers a request without a token with 401 and a challenge naming the metadata URL and the server's scopes, without error=", async () => {
     const response = await send(mcpRequest(rpc("tools/list")));
     expect(response.status).toBe(401);
     const challenge = response.headers.get("www-authenticate") ?? "";
     // RFC 9449 §7.2: Bearer first (what MCP clients parse), then DPoP with its algorithms.
-    // MCP 2025-11-25 "Scope Selection Strategy": scope = what hello and get_data (readOnlyHint) need.
-    expect(challenge).toBe(`Bearer scope="mcp:read", resource_metadata="${METADATA}", DPoP scope="mcp:read", algs="ES256", resource_metadata="${METADATA}"`);
+    // MCP 2025-11-25 "Scope Selection Strategy": scope = what the default server's tools need (initialScopes unset).
+    expect(challenge).toBe(`Bearer scope="mcp:read mcp:write", resource_metadata="${METADATA}", DPoP scope="mcp:read mcp:write", algs="ES256", resource_metadata="${METADATA}"`);
     expect(challenge).not.toContain("error=");
     expect(response.headers.get("content-type")).toContain("application/json");
   });
@@ -22,7 +22,7 @@ describe("/mcp authentication challenges", () => {
     const challenge = response.headers.get("www-authenticate") ?? "";
     expect(challenge).toMatch(/^Bearer /);
     expect(challenge).toContain('error="invalid_token"');
-    expect(challenge).toContain(`scope="mcp:read", resource_metadata="${METADATA}"`);
+    expect(challenge).toContain(`scope="mcp:read mcp:write", resource_metadata="${METADATA}"`);
   });
 
   it("does not read the body of an unauthenticated request (401, not a parse error)", async () => {

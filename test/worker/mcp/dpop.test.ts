@@ -180,9 +180,9 @@ describe("a DPoP-only server (REQUIRE_DPOP=true)", () => {
   it("refuses a plain Bearer token and offers only the DPoP challenge", async () => {
     const response = await sendWithEnv(mcpRequest(HELLO, { token: await mintToken(), headers: { "mcp-protocol-version": LATEST } }), vars);
     expect(response.status).toBe(401);
-    expect(response.headers.get("www-authenticate")).toMatch(/^DPoP error="invalid_token", error_description="[^"]+", scope="mcp:read", algs="ES256", resource_metadata="/);
+    expect(response.headers.get("www-authenticate")).toMatch(/^DPoP error="invalid_token", error_description="[^"]+", scope="mcp:read mcp:write", algs="ES256", resource_metadata="/);
     const missing = await sendWithEnv(mcpRequest(HELLO), vars);
-    expect(missing.headers.get("www-authenticate")).toMatch(/^DPoP scope="mcp:read", algs="ES256", resource_metadata="/);
+    expect(missing.headers.get("www-authenticate")).toMatch(/^DPoP scope="mcp:read mcp:write", algs="ES256", resource_metadata="/);
   });
 });
 

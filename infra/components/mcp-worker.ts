@@ -141,8 +141,9 @@ export class McpWorker extends pulumi.ComponentResource {
     return new cloudflare.WorkersScript(`${name}-script`, scriptArgs, {
       parent: this,
       aliases: this.aliases("-script"),
-      // A Durable Object namespace lives and dies with its script. `protect` makes the engine stop, naming
-      // the script, before any delete or replace (pulumi.com/docs/iac/concepts/resources/options/protect);
+      // A Durable Object namespace lives and dies with its script. `protect` makes the engine stop before
+      // any delete or replace, naming the script's URN (pulumi/pulumi pkg/resource/deploy/step.go,
+      // deleteProtectedError; pulumi.com/docs/iac/concepts/resources/options/protect);
       // `retainOnDelete` would only drop it from state and leave the Worker serving on its routes
       // (.../options/retainondelete). `false` is sent explicitly so a retired server's state changes.
       protect,

@@ -94,6 +94,8 @@ async function main() {
       name: req.getName(),
       parent: parent ? parent.split("::").at(-1) : null,
       inputs: planValue(req.getObject() ? req.getObject().toJavaScript() : {}),
+      // The protect option as the engine receives it; left out when the program does not set it, as in the offline plan.
+      ...(req.hasProtect() ? { protect: req.getProtect() ?? false } : {}),
     });
     register(req, callback);
   };

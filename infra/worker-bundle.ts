@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { build, type BuildOptions } from "esbuild";
 
 /** Repository root, resolved from this file so callers may run from any cwd. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -10,6 +10,22 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** The worker's entry point and its default bundle location. */
 export const WORKER_ENTRY = resolve(REPO_ROOT, "worker/index.ts");
 export const WORKER_BUNDLE = resolve(REPO_ROOT, "dist/worker/index.js");
+
+/**
+ * What makes esbuild output a Workers module: one ESM file resolved the way
+ * workerd resolves packages (the `workerd`/`worker`/`browser` export
+ * conditions, https://developers.cloudflare.com/workers/wrangler/bundling/).
+ * Shared by the deploy bundle and the server-module check, so a module that
+ * passes the check bundles the same way for deployment.
+ */
+export const WORKER_MODULE_BUILD: BuildOptions = {
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  conditions: ["workerd", "worker", "browser"],
+  mainFields: ["module", "main"],
+};
 
 export interface WorkerBundle {
   /** Absolute path of the bundle on disk. */
@@ -38,14 +54,9 @@ export async function bundleWorker(options: BundleWorkerOptions = {}): Promise<W
   const entry = options.entry ?? WORKER_ENTRY;
   const outfile = options.outfile ?? WORKER_BUNDLE;
   const result = await build({
+    ...WORKER_MODULE_BUILD,
     entryPoints: [entry],
     absWorkingDir: REPO_ROOT,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    target: "es2022",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
     external: ["cloudflare:*"],
     minify: true,
     legalComments: "none",

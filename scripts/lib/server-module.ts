@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
-import { REPO_ROOT } from "../../infra/worker-bundle.ts";
+import { REPO_ROOT, WORKER_MODULE_BUILD } from "../../infra/worker-bundle.ts";
 import { MCP_AGENT } from "../../worker/bindings.ts";
 
 /** Stand-in for workerd's `cloudflare:workers` (https://developers.cloudflare.com/workers/runtime-apis/durable-objects/): only the base class is needed to evaluate a module. */
@@ -27,14 +27,9 @@ export async function checkServerModule(entry: string): Promise<void> {
   const shown = relative(REPO_ROOT, entry) || entry;
   try {
     const result = await build({
+      ...WORKER_MODULE_BUILD,
       entryPoints: [entry],
       absWorkingDir: REPO_ROOT,
-      bundle: true,
-      format: "esm",
-      platform: "neutral",
-      target: "es2022",
-      conditions: ["workerd", "worker", "browser"],
-      mainFields: ["module", "main"],
       write: false,
       logLevel: "silent",
       plugins: [

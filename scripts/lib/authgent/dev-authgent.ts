@@ -18,7 +18,8 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { AuthgentSetupError } from "./errors.ts";
-import { freeLoopbackPort, inheritedEnv, spawnAuthgent, sqliteDatabaseUrl } from "./process.ts";
+import { freeLoopbackPort } from "../free-port.ts";
+import { inheritedEnv, spawnAuthgent, sqliteDatabaseUrl } from "./process.ts";
 import { ensureAuthgentVenv, type AuthgentVenv } from "./venv.ts";
 
 /** Authgent's own default access-token lifetime (config.py `access_token_ttl`), seconds. */

@@ -11,7 +11,6 @@
  * developer may have exported.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { AuthgentSetupError } from "./errors.ts";
 import type { AuthgentVenv } from "./venv.ts";
 
@@ -89,18 +88,6 @@ export function sqliteDatabaseUrl(file: string): string {
   return `sqlite+aiosqlite:///${file}`;
 }
 
-/** A port nobody listens on right now on 127.0.0.1. */
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Polls `/ready` (health.py `ready`: database reachable and an active signing

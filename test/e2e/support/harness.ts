@@ -3,8 +3,8 @@
  * `npm test` before vitest runs) in workerd, trusting a local issuer over real
  * HTTP, driven from Node by the official MCP SDK client.
  */
-import { createServer } from "node:net";
 import { afterAll, beforeAll } from "vitest";
+import { freeLoopbackPort } from "../../../scripts/lib/free-port.ts";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import {
   StreamableHTTPClientTransport,
@@ -17,17 +17,7 @@ import { startLocalWorker, type LocalWorker, type WorkerVars } from "../../../sc
 export const CLIENT_INFO = { name: "authgent-e2e", version: "1.0.0" } as const;
 
 /** A port nobody listens on right now, for workers whose audience must name their own origin. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export const freePort = freeLoopbackPort;
 
 export interface E2EWorkerOptions {
   /** Extra vars on top of AUTHGENT_ISSUER/MCP_AUDIENCE. */

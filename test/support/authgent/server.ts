@@ -19,7 +19,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { AuthgentSetupError } from "../../../scripts/lib/authgent/errors.ts";
-import { freeLoopbackPort, inheritedEnv, spawnAuthgent, sqliteDatabaseUrl, type AuthgentProcess } from "../../../scripts/lib/authgent/process.ts";
+import { inheritedEnv, spawnAuthgent, sqliteDatabaseUrl, type AuthgentProcess } from "../../../scripts/lib/authgent/process.ts";
+import { freeLoopbackPort } from "../../../scripts/lib/free-port.ts";
 import { createAuthgentClient, type AuthgentClient } from "./client.ts";
 import { ensureAuthgentVenv, type AuthgentVenv } from "../../../scripts/lib/authgent/venv.ts";
 

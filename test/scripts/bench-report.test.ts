@@ -67,7 +67,7 @@ describe("benchmark verdicts", () => {
     expect(jwks).toMatchObject({ measured: "0.50", pass: false });
   });
 
-  it("misses the bundle target above 150 KiB gzip", () => {
+  it("misses the bundle target above 60 KiB gzip", () => {
     const big = report({ bundle: { rawBytes: 900_000, gzipBytes: BENCH_TARGETS.maxBundleGzipBytes + 1 } });
     expect(verdicts(big).find((v) => v.name === "bundle gzip")?.pass).toBe(false);
   });

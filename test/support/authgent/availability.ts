@@ -13,9 +13,12 @@ export type AuthgentAvailability =
   | { readonly available: true; readonly venv: AuthgentVenv }
   | { readonly available: false; readonly reason: string };
 
-export async function authgentAvailability(env: NodeJS.ProcessEnv = process.env): Promise<AuthgentAvailability> {
+export async function authgentAvailability(
+  env: NodeJS.ProcessEnv = process.env,
+  ensureVenv: () => Promise<AuthgentVenv> = () => ensureAuthgentVenv({ log: (line) => console.log(`[authgent] ${line}`) }),
+): Promise<AuthgentAvailability> {
   try {
-    return { available: true, venv: await ensureAuthgentVenv({ log: (line) => console.log(`[authgent] ${line}`) }) };
+    return { available: true, venv: await ensureVenv() };
   } catch (error) {
     if (!(error instanceof AuthgentSetupError) || error.code !== "ERR_PYTHON_MISSING" || isCi(env)) throw error;
     console.warn(

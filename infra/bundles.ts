@@ -20,15 +20,21 @@ export interface DeployBundle {
   readonly sha256: string;
 }
 
+/** A deploy bundle with its code, which `describeServerBundle` evaluates instead of building again. */
+export interface BuiltBundle extends DeployBundle {
+  /** The ES module source, byte for byte what gets uploaded. */
+  readonly code: string;
+}
+
 export type BundleBuilder = (options: { entry: string; outfile: string }) => Promise<WorkerBundle>;
 
 /**
  * Builds each distinct `source` once. Keys of the result are the servers'
  * `source` values; `providerDir` is the provider's working directory.
  */
-export async function buildBundles(servers: readonly ServerConfig[], providerDir: string, build: BundleBuilder = bundleWorker): Promise<ReadonlyMap<string, DeployBundle>> {
+export async function buildBundles(servers: readonly ServerConfig[], providerDir: string, build: BundleBuilder = bundleWorker): Promise<ReadonlyMap<string, BuiltBundle>> {
   const sources = [...new Set(servers.map((s) => s.source))].sort();
-  const out = new Map<string, DeployBundle>();
+  const out = new Map<string, BuiltBundle>();
   for (const source of sources) {
     const entry = resolve(REPO_ROOT, source);
     const outfile = bundlePath(entry);
@@ -39,13 +45,13 @@ export async function buildBundles(servers: readonly ServerConfig[], providerDir
       const users = servers.filter((s) => s.source === source).map((s) => s.name);
       throw new Error(`building worker source ${source} (used by ${users.join(", ")}) failed: ${(err as Error).message}`, { cause: err });
     }
-    out.set(source, { contentFile: providerPath(bundle.path, providerDir), sha256: bundle.sha256 });
+    out.set(source, { contentFile: providerPath(bundle.path, providerDir), sha256: bundle.sha256, code: bundle.code });
   }
   return out;
 }
 
 /** The default source keeps `dist/worker/index.js`; others get `dist/workers/<source>/index.js`. */
-function bundlePath(entry: string): string {
+export function bundlePath(entry: string): string {
   if (entry === WORKER_ENTRY) return WORKER_BUNDLE;
   const slug = relative(REPO_ROOT, entry).replace(/\.ts$/, "").replace(/[^\w.-]+/g, "-");
   return resolve(REPO_ROOT, "dist/workers", slug, MAIN_MODULE);

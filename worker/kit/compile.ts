@@ -6,6 +6,8 @@
 import type { Prompt, Resource, ResourceTemplate, ServerCapabilities, Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Env } from "../env.ts";
 import { ServerDefinitionError } from "./errors.ts";
+import type { ServerManifest } from "./manifest.ts";
+import { checkManifest } from "./manifest-check.ts";
 import { paramHeaders, type ParamHeader } from "./param-headers.ts";
 import { compileSchema, type CompiledSchema } from "./schema.ts";
 import type { PromptDefinition, ResourceDefinition, ResourceTemplateDefinition, ServerDefinition, ToolDefinition } from "./types.ts";
@@ -58,6 +60,8 @@ export interface CompiledServer {
   readonly challengeScopes: readonly string[];
   readonly pageSize: number;
   readonly listTtlMs: number;
+  /** The server's manifest (`{}` when it declares none), checked by `checkManifest`. */
+  readonly manifest: ServerManifest;
 }
 
 export function compileServer<E extends Env>(definition: ServerDefinition<E>): CompiledServer {
@@ -69,6 +73,8 @@ export function compileServer<E extends Env>(definition: ServerDefinition<E>): C
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new ServerDefinitionError(`server "${def.name}"`, '"pageSize" must be a positive integer');
   const listTtlMs = def.listTtlMs ?? DEFAULT_LIST_TTL_MS;
   if (!Number.isInteger(listTtlMs) || listTtlMs < 0) throw new ServerDefinitionError(`server "${def.name}"`, '"listTtlMs" must be a non-negative integer');
+  const manifest = def.manifest ?? {};
+  checkManifest(manifest, def.name);
 
   const scopes = new Set<string>();
   const tools = new Map<string, CompiledTool>();
@@ -154,6 +160,7 @@ export function compileServer<E extends Env>(definition: ServerDefinition<E>): C
     challengeScopes: initialScopes(def, scopes),
     pageSize,
     listTtlMs,
+    manifest,
   };
 }
 

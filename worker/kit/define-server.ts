@@ -16,11 +16,14 @@ import type { McpDeps } from "../mcp/handler.ts";
 import { LogLevels } from "../mcp/notifier.ts";
 import { sessionCache } from "../mcp/sessions.ts";
 import { compileServer, type CompiledServer } from "./compile.ts";
+import { SERVER_DESCRIPTION, type ServerDescription } from "./description.ts";
+import type { ServerManifest } from "./manifest.ts";
+import type { EnvOf } from "./manifest-env.ts";
 import type { ServerDefinition } from "./types.ts";
 
 export interface McpServerModule<E extends Env> {
   /** The Worker's default export: `export default server.worker`. */
-  readonly worker: ExportedHandler<E> & { readonly fetch: ExportedHandlerFetchHandler<E> };
+  readonly worker: ExportedHandler<E> & { readonly fetch: ExportedHandlerFetchHandler<E>; readonly [SERVER_DESCRIPTION]: ServerDescription };
   /**
    * The per-user Durable Object class, bound as `MCP_OBJECT` under the class
    * name `AuthgentMCPAgent`: `export const { AuthgentMCPAgent } = server`.
@@ -36,15 +39,22 @@ const verifiedTokens = new VerifiedTokenCache();
 /**
  * Defines an MCP server. Checks the definition at once and throws
  * `ServerDefinitionError` naming the offender (duplicate names, a tool
- * without a scope, an invalid schema), so a broken server fails at build.
+ * without a scope, an invalid schema, a manifest binding named like one of
+ * the kit's), so a broken server fails at build.
+ *
+ * With a `manifest`, handlers declared inline (resources, prompts) see
+ * `EnvOf<typeof manifest>`; type tools with `toolFor(manifest)`.
  *
  * @example
  * const server = defineMcpServer({ name: "notes", version: "1.0.0", tools: [tool({ ... })] });
  * export default server.worker;
  * export const { AuthgentMCPAgent } = server;
  */
+export function defineMcpServer<const M extends ServerManifest>(definition: ServerDefinition<EnvOf<M>> & { readonly manifest: M }): McpServerModule<EnvOf<M>>;
+export function defineMcpServer<E extends Env = Env>(definition: ServerDefinition<E>): McpServerModule<E>;
 export function defineMcpServer<E extends Env = Env>(definition: ServerDefinition<E>): McpServerModule<E> {
   const compiled = compileServer(definition);
+  const description: ServerDescription = { name: compiled.info.name, version: compiled.info.version, manifest: compiled.manifest, scopes: compiled.scopes };
   const logLevels = new LogLevels();
   const depsByEnv = new WeakMap<Env, McpDeps>();
   /**
@@ -74,7 +84,8 @@ export function defineMcpServer<E extends Env = Env>(definition: ServerDefinitio
     return deps;
   };
   return {
-    worker: { fetch: (request, env, ctx) => route(request, env, ctx, depsFor(env)) },
+    // The description rides on the Worker object, which every server module exports (description.ts).
+    worker: { fetch: (request, env, ctx) => route(request, env, ctx, depsFor(env)), [SERVER_DESCRIPTION]: description },
     AuthgentMCPAgent,
     compiled,
   };

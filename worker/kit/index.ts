@@ -4,9 +4,20 @@
  */
 export { defineMcpServer, type McpServerModule } from "./define-server.ts";
 export { ServerDefinitionError } from "./errors.ts";
+export {
+  BINDING_KINDS,
+  defineManifest,
+  type BindingDeclaration,
+  type BindingKind,
+  type D1BindingDeclaration,
+  type DurableObjectDeclaration,
+  type ServerManifest,
+} from "./manifest.ts";
+export type { BindingRuntimeTypes, EnvOf } from "./manifest-env.ts";
 export { elicit, inputRequired, structuredResult, textResult, toolError } from "./results.ts";
 export type { UserStorage } from "./storage.ts";
 export { tool } from "./tool.ts";
+export { toolFor } from "./tool-for.ts";
 export type {
   Completer,
   HandlerContext,

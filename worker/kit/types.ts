@@ -15,6 +15,7 @@ import type {
 import type { Principal } from "../auth/principal.ts";
 import type { Env } from "../env.ts";
 import type { FromSchema, ObjectSchema } from "../tools/json-schema.ts";
+import type { ServerManifest } from "./manifest.ts";
 import type { UserStorage } from "./storage.ts";
 
 /** A JSON Schema 2020-12 document for a tool's `arguments` (MCP: its root is `type: "object"`). */
@@ -168,6 +169,15 @@ export interface ServerDefinition<E extends Env = Env> {
   readonly version: string;
   /** Guidance for the model, sent in `initialize` / `server/discover`. */
   readonly instructions?: string;
+  /**
+   * What the server needs from its deployment beyond the kit's own bindings
+   * (`defineManifest`): KV, D1, R2, queues, services, Hyperdrive, AI,
+   * Analytics Engine, vars, secrets, and its own Durable Object classes with
+   * their migration ledger. Stacks supply each binding per server
+   * (docs/deploying.md "Bindings"). Checked when the server is defined.
+   * @default {} — only the kit's bindings
+   */
+  readonly manifest?: ServerManifest;
   /** Declare each with `tool({...})` so its handler is typed by its schema. */
   readonly tools?: readonly ToolDefinition<unknown, unknown, E>[];
   readonly resources?: readonly ResourceDefinition<E>[];

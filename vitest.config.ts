@@ -34,7 +34,8 @@ export default defineConfig({
           environment: "node",
           // npm start -- --authgent needs the same venv.
           include: ["test/interop/**/*.test.ts", "test/scripts/dev-authgent.test.ts"],
-          globalSetup: ["./test/support/authgent/global-setup.ts"],
+          // One throwaway PostgreSQL cluster for the multi-replica and migration suites.
+          globalSetup: ["./test/support/authgent/global-setup.ts", "./test/support/postgres/global-setup.ts"],
           // Mostly waiting (on Authgent, and one JWKS cooldown in key-lifecycle):
           // its files overlap well even on two cores. Its own worker count
           // needs its own group, run after the others.

@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { AuthgentSetupError } from "./errors.ts";
 import { findPython, type PythonInterpreter } from "./python.ts";
-import { AUTHGENT_CONSTRAINTS_FILE, AUTHGENT_SERVER_REQUIREMENT, AUTHGENT_SERVER_VERSION, MIN_PYTHON } from "./version.ts";
+import { AUTHGENT_CONSTRAINTS_FILE, AUTHGENT_SERVER_REQUIREMENT, AUTHGENT_SERVER_VERSION, AUTHGENT_VENV_REQUIREMENTS, MIN_PYTHON } from "./version.ts";
 
 const run = promisify(execFile);
 
@@ -87,10 +87,14 @@ export async function ensureAuthgentVenv(options: EnsureVenvOptions = {}): Promi
   }
 }
 
-/** `<root>/<version>-<first 12 hex of sha256(constraints.txt)>`: a new pin or constraint set gets a new venv. */
+/**
+ * `<root>/<version>-<first 12 hex of sha256(requirements + constraints.txt)>`:
+ * a new pin, extra, package or constraint set gets a new venv.
+ */
 export async function authgentVenvDir(root: string = AUTHGENT_VENV_ROOT): Promise<string> {
   const constraints = await readFile(AUTHGENT_CONSTRAINTS_FILE, "utf8");
-  return join(root, `${AUTHGENT_SERVER_VERSION}-${createHash("sha256").update(constraints).digest("hex").slice(0, 12)}`);
+  const hash = createHash("sha256").update(`${AUTHGENT_VENV_REQUIREMENTS.join("\n")}\n`).update(constraints).digest("hex").slice(0, 12);
+  return join(root, `${AUTHGENT_SERVER_VERSION}-${hash}`);
 }
 
 async function requirePython(): Promise<PythonInterpreter> {
@@ -115,7 +119,7 @@ async function install(dir: string, python: PythonInterpreter, log: (line: strin
         "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet",
         "--timeout", String(PIP_TIMEOUT_SECONDS),
         "-c", AUTHGENT_CONSTRAINTS_FILE,
-        AUTHGENT_SERVER_REQUIREMENT,
+        ...AUTHGENT_VENV_REQUIREMENTS,
       ],
       { timeout: 10 * 60_000, maxBuffer: 16 * 1024 * 1024 },
     );

@@ -10,8 +10,19 @@ import { AUTHGENT_SERVER_VERSION } from "../../../infra/authgent/server-release.
 
 export { AUTHGENT_SERVER_VERSION };
 
-/** The requirement string pip installs. */
-export const AUTHGENT_SERVER_REQUIREMENT = `authgent-server==${AUTHGENT_SERVER_VERSION}`;
+/** The server requirement pip installs, with the `[postgres]` extra (asyncpg) the image also installs. */
+export const AUTHGENT_SERVER_REQUIREMENT = `authgent-server[postgres]==${AUTHGENT_SERVER_VERSION}`;
+
+/**
+ * Everything the test venv installs (versions from the constraints file).
+ * psycopg 3 is the Postgres driver that works with this release: asyncpg
+ * refuses the timezone-aware datetimes the server writes into its
+ * `TIMESTAMP WITHOUT TIME ZONE` columns (models/base.py, models/signing_key.py;
+ * MagicStack/asyncpg#1139), so a replica on `postgresql+asyncpg://` cannot
+ * even store its first signing key. The interop suite pins both facts
+ * (test/interop/authgent-postgres-driver.test.ts).
+ */
+export const AUTHGENT_VENV_REQUIREMENTS: readonly string[] = [AUTHGENT_SERVER_REQUIREMENT, "psycopg[binary]"];
 
 /**
  * pip constraints (`pip install -c`): every transitive dependency pinned to

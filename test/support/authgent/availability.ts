@@ -37,7 +37,7 @@ export async function authgentAvailability(
 }
 
 /** GitHub Actions and most CI services set CI=true; "false"/"0"/"" mean a local run. */
-function isCi(env: NodeJS.ProcessEnv): boolean {
+export function isCi(env: NodeJS.ProcessEnv): boolean {
   const value = env.CI?.trim().toLowerCase();
   return value !== undefined && value !== "" && value !== "false" && value !== "0";
 }

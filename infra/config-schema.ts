@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 import { DPOP_ALGORITHMS, SUPPORTED_ALGORITHMS } from "../worker/config.ts";
-import { rolloutSchema, rolloutStageSchema } from "./rollout-schema.ts";
+import { rolloutSchema, rolloutStageSchema, rolloutWaveSchema, rolloutWavesSchema } from "./rollout-schema.ts";
 import { retiredServersSchema } from "./server-retirement.ts";
 
 /** Cloudflare account and zone identifiers: 32 lowercase hex characters. */
@@ -244,6 +244,10 @@ export const stackConfigSchema = z.strictObject({
   authgent: z.record(z.string(), z.unknown(), { error: "must be a mapping of Authgent settings" }).optional(),
   /** What `pulumi up` does with servers that have `rollout:` (set per run: `pulumi up -c authgent-edge:rolloutStage=promote`). @default "canary" */
   rolloutStage: rolloutStageSchema.optional(),
+  /** The `rollout:` servers of each wave, by name or pattern (`team-a-*`); wave 0 ramps first. @default none: every `rollout:` server moves in every run */
+  rolloutWaves: rolloutWavesSchema.optional(),
+  /** The wave this run moves (set per run: `pulumi up -c authgent-edge:rolloutWave=1`); only with waves. @default 0 */
+  rolloutWave: rolloutWaveSchema.optional(),
   /** Servers whose Worker script (and Durable Object data) may be deleted: `[{ name, deleteData: true }]`. @default [] — every script that binds a Durable Object is protected */
   retiredServers: retiredServersSchema.optional(),
 });

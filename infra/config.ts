@@ -19,6 +19,7 @@ import {
 } from "./config-schema.ts";
 import { SecretValue } from "./secret-value.ts";
 import type { RolloutConfig, RolloutStage } from "./rollout-schema.ts";
+import { assignWaves, DEFAULT_ROLLOUT_WAVE } from "./rollout-waves.ts";
 import { renameIssues } from "./server-renames.ts";
 import { retirementIssues } from "./server-retirement.ts";
 import { reachabilityIssues } from "./server-reachability.ts";
@@ -101,6 +102,10 @@ export interface FleetConfig<A = unknown> {
   readonly accountId: string;
   /** What this run does with servers that have `rollout`. @default "canary" */
   readonly rolloutStage?: RolloutStage;
+  /** Number of rollout waves (`rolloutWaves`, `rollout.wave`); each `rollout:` server's `rollout.wave` is resolved. @default 0 — no waves */
+  readonly rolloutWaveCount?: number;
+  /** The wave this run moves, when the stack has waves. @default DEFAULT_ROLLOUT_WAVE (0) */
+  readonly rolloutWave?: number;
   readonly servers: readonly ServerConfig[];
   /** Names from `retiredServers`: their Worker script is not protected. @default [] */
   readonly retiredServers?: readonly string[];
@@ -186,12 +191,20 @@ export function parseStackConfig<A = unknown>(input: StackConfigInput, options: 
     }
   }
 
-  const servers = raw.servers.map((server, index) => resolveServer(raw, server, index, deployedIssuer, issues));
+  const resolved = raw.servers.map((server, index) => resolveServer(raw, server, index, deployedIssuer, issues));
+  const waves = assignWaves(resolved, raw.rolloutWaves, raw.rolloutWave);
+  issues.push(...waves.issues);
+  const servers = waves.count > 0 ? resolved.map((server) => withWave(server, waves.waveOf.get(server.name))) : resolved;
   checkFleet(raw, servers, input, issues);
   if (authgent !== undefined && options.authgent?.check) issues.push(...options.authgent.check(authgent, servers, input.stack));
   if (issues.length > 0) throw new StackConfigError(input.stack, distinct(issues));
   const warnings = authgent !== undefined && options.authgent?.warnings ? options.authgent.warnings(authgent, input.stack) : [];
-  return { stack: input.stack, accountId: raw.accountId, servers, ...(authgent === undefined ? {} : { authgent }), ...(warnings.length > 0 ? { warnings } : {}), ...(raw.rolloutStage ? { rolloutStage: raw.rolloutStage } : {}), ...(raw.retiredServers ? { retiredServers: raw.retiredServers.map((r) => r.name) } : {}) };
+  return { stack: input.stack, accountId: raw.accountId, servers, ...(authgent === undefined ? {} : { authgent }), ...(warnings.length > 0 ? { warnings } : {}), ...(raw.rolloutStage ? { rolloutStage: raw.rolloutStage } : {}), ...(waves.count > 0 ? { rolloutWaveCount: waves.count, rolloutWave: raw.rolloutWave ?? DEFAULT_ROLLOUT_WAVE } : {}), ...(raw.retiredServers ? { retiredServers: raw.retiredServers.map((r) => r.name) } : {}) };
+}
+
+/** A `rollout:` server with its resolved wave. */
+function withWave(server: ServerConfig, wave: number | undefined): ServerConfig {
+  return server.rollout && wave !== undefined ? { ...server, rollout: { ...server.rollout, wave } } : server;
 }
 
 function resolveServer(raw: RawStackConfig, server: RawServer, index: number, deployedIssuer: string | undefined, issues: ConfigIssue[]): ServerConfig {

@@ -4,7 +4,10 @@
  * 500-server fleet gets one line, not 500).
  */
 import { MCP_AGENT } from "../worker/bindings.ts";
+import type { FleetConfig } from "./config.ts";
 import type { ScriptMigrations } from "./migrations.ts";
+import { DEFAULT_ROLLOUT_STAGE, type RolloutPlans } from "./rollout.ts";
+import { DEFAULT_ROLLOUT_WAVE } from "./rollout-waves.ts";
 
 /** Names listed in one note before "and N more". */
 const LISTED = 5;
@@ -71,4 +74,39 @@ export function retirementNotes(servers: readonly { readonly name: string; reado
         `(or a change that replaces the script) deletes the script and its Durable Object namespace ${MCP_AGENT.className}, with every user's data in it. ` +
         `To keep the data, remove ${server.name} from retiredServers (the next \`pulumi up\` protects the script again), or export the data before removing the server.`,
     );
+}
+
+/**
+ * A stack with rollout waves: which wave this run moves and what every other
+ * server does, in one line per group (wave by wave, the moving servers get
+ * their own rollout note).
+ */
+export function waveNotes(config: FleetConfig, plans: RolloutPlans): string[] {
+  const count = config.rolloutWaveCount ?? 0;
+  if (count === 0) return [];
+  const current = config.rolloutWave ?? DEFAULT_ROLLOUT_WAVE;
+  const rolling = config.servers.filter((server) => server.rollout !== undefined);
+  const moving = rolling.filter((server) => server.rollout?.wave === current).map((server) => server.name);
+  const held = (from: number, to: number) =>
+    rolling.filter((server) => {
+      const wave = server.rollout?.wave ?? -1;
+      return wave >= from && wave <= to && plans.get(server.scriptName)?.plan.kind === "hold";
+    });
+  const range = (from: number, to: number) => (from === to ? `wave ${from}` : `waves ${from}–${to}`);
+  const servers = (n: number) => `${n} server${n === 1 ? "" : "s"}`;
+  const notes = [`rollout wave ${current} of waves 0–${count - 1} moves this run (rolloutStage ${config.rolloutStage ?? DEFAULT_ROLLOUT_STAGE}): ${listNames(moving)}.`];
+  const unchanged = "every script, version and deployment stays as deployed (no change in this preview).";
+  const earlier = held(0, current - 1);
+  if (earlier.length > 0) notes.push(`not moving this run: ${range(0, current - 1)} (${servers(earlier.length)}: ${listNames(earlier.map((s) => s.name))}): ${unchanged}`);
+  const later = held(current + 1, count - 1);
+  if (later.length > 0) {
+    notes.push(
+      `not moving until their wave runs (pulumi up -c authgent-edge:rolloutWave=N): ${range(current + 1, count - 1)} (${servers(later.length)}: ${listNames(later.map((s) => s.name))}): ${unchanged}`,
+    );
+  }
+  const atOnce = config.servers.filter((server) => server.rollout === undefined).map((server) => server.name);
+  if (atOnce.length > 0) {
+    notes.push(`${listNames(atOnce)} ${atOnce.length === 1 ? "has" : "have"} no rollout: and ${atOnce.length === 1 ? "deploys" : "deploy"} at once in every run, whatever the wave (the first wave's run carries their change).`);
+  }
+  return notes;
 }

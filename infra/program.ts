@@ -11,7 +11,7 @@ import type { FleetConfig } from "./config.ts";
 import { McpFleet, type McpFleetArgs } from "./components/mcp-fleet.ts";
 import { withCheapStacks } from "./declare-fast.ts";
 import { planMigrations, type MigrationLedger } from "./migrations.ts";
-import { migrationNotes, renameNotes, retirementNotes } from "./preview-notes.ts";
+import { migrationNotes, renameNotes, retirementNotes, waveNotes } from "./preview-notes.ts";
 import { programDirectory } from "./program-dir.ts";
 import { planRollouts } from "./rollout.ts";
 
@@ -58,7 +58,16 @@ export async function deployStack(config: FleetConfig, options: DeployStackOptio
   };
   const migrations = await planMigrations(config.accountId, names, recordingReader, options.ledger);
   const rollouts = await planRollouts(config, options.deployments ?? noDeployments(), migrations);
-  for (const note of [...renameNotes(config.servers), ...retirementNotes(config.servers, config.retiredServers ?? []), ...migrationNotes(names, deployedTags, migrations), ...rollouts.notes]) (options.note ?? logNote)(note);
+  // A held server (its wave is not moving) applies no migration this run: it waits for its wave.
+  const moving = names.filter((name) => rollouts.plans.get(name)?.plan.kind !== "hold");
+  const notes = [
+    ...renameNotes(config.servers),
+    ...retirementNotes(config.servers, config.retiredServers ?? []),
+    ...migrationNotes(moving, deployedTags, migrations),
+    ...waveNotes(config, rollouts.plans),
+    ...rollouts.notes,
+  ];
+  for (const note of notes) (options.note ?? logNote)(note);
   const bundles = await buildBundles(config.servers, options.providerDir ?? programDirectory(), options.build);
   const fleet = withCheapStacks(
     () =>

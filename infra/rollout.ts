@@ -13,6 +13,7 @@ import type { DeployedVersion, DeploymentReader } from "./cloudflare-api.ts";
 import { StackConfigError, type ConfigIssue, type FleetConfig, type ServerConfig } from "./config.ts";
 import type { ScriptMigrations } from "./migrations.ts";
 import type { RolloutStage } from "./rollout-schema.ts";
+import { DEFAULT_ROLLOUT_WAVE } from "./rollout-waves.ts";
 
 /** @default stage when the stack does not set `rolloutStage`. */
 export const DEFAULT_ROLLOUT_STAGE: RolloutStage = "canary";
@@ -24,7 +25,16 @@ export type RolloutPlan =
   /** The new version takes 100% (promotion, a first deploy, share 100, or a Durable Object migration). */
   | { readonly kind: "at-once"; readonly reason: string }
   /** The stable version takes 100% again; the new version stays uploaded, serving nothing. */
-  | { readonly kind: "rollback"; readonly deployed: readonly DeployedVersion[] };
+  | { readonly kind: "rollback"; readonly deployed: readonly DeployedVersion[] }
+  /**
+   * Another wave moves this run: the server keeps exactly what it serves.
+   * Its script, version and deployment ignore every input change
+   * (`ignoreChanges: ["*"]`), so the engine diffs them against their own
+   * state and the preview shows no change; `deployed` (the live split) is
+   * what a deployment resource that does not exist yet is created with, so
+   * even that moves no traffic.
+   */
+  | { readonly kind: "hold"; readonly wave: number; readonly deployed: readonly DeployedVersion[] };
 
 export interface RolloutInput {
   readonly server: ServerConfig;
@@ -86,6 +96,7 @@ export function planRollout(input: RolloutInput): RolloutResult {
  */
 export function deploymentVersions(plan: RolloutPlan, newVersionId: string): { versionId: string; percentage: number }[] {
   if (plan.kind === "at-once") return [{ versionId: newVersionId, percentage: 100 }];
+  if (plan.kind === "hold") return plan.deployed.map((v) => ({ versionId: v.versionId, percentage: v.percentage }));
   const stable = stableVersion(plan.deployed, newVersionId);
   if (plan.kind === "rollback") {
     if (stable === undefined) throw new Error(`rollback: no deployed version other than ${newVersionId} to return to`);
@@ -108,6 +119,8 @@ export function rolloutNote(scriptName: string, plan: RolloutPlan): string {
       return `${scriptName}: the new version takes 100% at once because ${plan.reason}`;
     case "rollback":
       return `${scriptName}: rolling back, the previous version takes 100% again (the new version stays uploaded and serves nothing)`;
+    case "hold":
+      return `${scriptName}: wave ${plan.wave} is not moving this run: it keeps ${describe(plan.deployed)} (no change)`;
   }
 }
 
@@ -136,11 +149,28 @@ export async function planRollouts(
   const notes: string[] = [];
   rolling.forEach(({ server, index }, i) => {
     const to = migrations.get(server.scriptName)?.newTag;
-    const result = planRollout({ server, at: `servers[${index}]`, stage, deployed: deployed[i], migrationTo: typeof to === "string" ? to : undefined });
+    const input: RolloutInput = { server, at: `servers[${index}]`, stage, deployed: deployed[i], migrationTo: typeof to === "string" ? to : undefined };
+    const result = config.rolloutWaveCount ? planWaveRollout(input, config.rolloutWave ?? DEFAULT_ROLLOUT_WAVE) : planRollout(input);
     if (!result.ok) return void issues.push(result.issue);
     plans.set(server.scriptName, { plan: result.plan, scriptExists: deployed[i] !== undefined });
-    notes.push(rolloutNote(server.scriptName, result.plan));
+    // Held servers are summed up in one wave note: a 500-server fleet gets one line for them, not 500.
+    if (result.plan.kind !== "hold") notes.push(rolloutNote(server.scriptName, result.plan));
   });
   if (issues.length > 0) throw new StackConfigError(config.stack, issues);
   return { plans, notes };
+}
+
+/**
+ * A server of a stack with waves: the stage applies to the servers of the
+ * wave this run moves; every other wave holds. A script that does not exist
+ * yet has nothing to hold, so it deploys at once whatever its wave (as any
+ * first deployment does).
+ */
+export function planWaveRollout(input: RolloutInput, currentWave: number): RolloutResult {
+  const wave = input.server.rollout?.wave;
+  if (wave === undefined || wave === currentWave) return planRollout(input);
+  if (input.deployed === undefined || input.deployed.length === 0) {
+    return { ok: true, plan: { kind: "at-once", reason: `it is the script's first deployment (a new script has no version to keep until wave ${wave} runs)` } };
+  }
+  return { ok: true, plan: { kind: "hold", wave, deployed: input.deployed } };
 }

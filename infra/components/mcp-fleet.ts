@@ -33,6 +33,8 @@ export interface ServerOutputs {
   readonly scopes: pulumi.Output<string[]>;
   /** `rollout:` servers: the version this run deploys (`npm run verify` pins it). */
   readonly versionId?: pulumi.Output<string>;
+  /** `rollout:` servers of a stack with waves: the server's wave (`npm run verify -- --wave N` checks that wave's servers). */
+  readonly wave?: pulumi.Output<number>;
 }
 
 export class McpFleet extends pulumi.ComponentResource {
@@ -70,6 +72,7 @@ export class McpFleet extends pulumi.ComponentResource {
         issuer: worker.issuer,
         scopes: worker.scopes,
         ...(worker.versionId ? { versionId: worker.versionId } : {}),
+        ...(server.rollout?.wave !== undefined ? { wave: pulumi.output(server.rollout.wave) } : {}),
       };
     }
     this.workers = workers;

@@ -11,7 +11,7 @@ import type { DeployBundle } from "../bundles.ts";
 import type { ServerConfig } from "../config.ts";
 import type { ScriptMigrations } from "../migrations.ts";
 import type { RolloutPlan } from "../rollout.ts";
-import { createWorkerRollout, VERSION_INPUTS, type WorkerRollout } from "./worker-rollout.ts";
+import { createWorkerRollout, HOLD_ALL_INPUTS, VERSION_INPUTS, type WorkerRollout } from "./worker-rollout.ts";
 import { scriptBindings, type ScriptBinding } from "../worker-bindings.ts";
 import { MCP_WORKER_TYPE } from "./type-tokens.ts";
 
@@ -81,7 +81,8 @@ export class McpWorker extends pulumi.ComponentResource {
     this.previousNames = server.previousNames;
     const bindings = scriptBindings(server);
     const scriptArgs = this.scriptArgs(args, bindings);
-    this.script = this.createScript(name, scriptArgs, { rolling: args.rollout !== undefined, protect: !args.deleteData && bindings.some(holdsData) });
+    const held = args.rollout?.plan.kind === "hold";
+    this.script = this.createScript(name, scriptArgs, { rolling: args.rollout !== undefined, held, protect: !args.deleteData && bindings.some(holdsData) });
     if (args.rollout) {
       this.rollout = createWorkerRollout(
         name,
@@ -89,7 +90,8 @@ export class McpWorker extends pulumi.ComponentResource {
           accountId: args.accountId,
           scriptName: this.script.scriptName,
           script: scriptArgs,
-          ...(args.migrations && args.rollout.scriptExists ? { migrations: args.migrations } : {}),
+          // A held server's pending migrations wait for its wave, with its next version.
+          ...(args.migrations && args.rollout.scriptExists && !held ? { migrations: args.migrations } : {}),
           plan: args.rollout.plan,
         },
         (suffix) => ({ parent: this, aliases: this.aliases(suffix) }),
@@ -137,7 +139,7 @@ export class McpWorker extends pulumi.ComponentResource {
     return args.transformScript ? args.transformScript({ ...scriptArgs }) : scriptArgs;
   }
 
-  private createScript(name: string, scriptArgs: cloudflare.WorkersScriptArgs, { rolling, protect }: { rolling: boolean; protect: boolean }): cloudflare.WorkersScript {
+  private createScript(name: string, scriptArgs: cloudflare.WorkersScriptArgs, { rolling, held, protect }: { rolling: boolean; held: boolean; protect: boolean }): cloudflare.WorkersScript {
     return new cloudflare.WorkersScript(`${name}-script`, scriptArgs, {
       parent: this,
       aliases: this.aliases("-script"),
@@ -148,7 +150,10 @@ export class McpWorker extends pulumi.ComponentResource {
       // (.../options/retainondelete). `false` is sent explicitly so a retired server's state changes.
       protect,
       // A rollout server's code goes out as versions; the script upload would deploy it at 100%.
-      ...(rolling ? { ignoreChanges: VERSION_INPUTS } : {}),
+      // A server whose wave is not moving keeps its script as it is: the provider's Update reads contentFile
+      // from disk and PUTs the whole script, which deploys it at 100% (terraform-provider-cloudflare
+      // internal/services/workers_script/resource.go, Update).
+      ...(held ? { ignoreChanges: HOLD_ALL_INPUTS } : rolling ? { ignoreChanges: VERSION_INPUTS } : {}),
     });
   }
 

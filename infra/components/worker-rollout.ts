@@ -20,6 +20,14 @@ import { deploymentVersions, type RolloutPlan } from "../rollout.ts";
 /** WorkersScript inputs that belong to a version; a rollout server's script ignores their changes. */
 export const VERSION_INPUTS = ["contentFile", "contentSha256", "mainModule", "bindings", "compatibilityDate", "compatibilityFlags", "migrations", "keepBindings"];
 
+/**
+ * `ignoreChanges` of a held server's script, version and deployment: every
+ * input keeps its value from the state, so nothing is uploaded or redeployed
+ * and the preview shows no change (the wildcard is the engine's, pulumi/pulumi#13005;
+ * inputs are still used on create, pulumi.com/docs/iac/concepts/options/ignorechanges).
+ */
+export const HOLD_ALL_INPUTS = ["*"];
+
 /** The `Content-Type` of an ES module part (Workers upload format). */
 const MODULE_CONTENT_TYPE = "application/javascript+module";
 
@@ -41,6 +49,7 @@ export interface WorkerRollout {
 /** `opts(suffix)`: the options of the child named `${name}${suffix}` (parent, aliases). */
 export function createWorkerRollout(name: string, args: WorkerRolloutArgs, opts: (suffix: string) => pulumi.CustomResourceOptions): WorkerRollout {
   const { script } = args;
+  const hold = args.plan.kind === "hold" ? { ignoreChanges: HOLD_ALL_INPUTS } : {};
   const version = new cloudflare.WorkerVersion(
     `${name}-version`,
     {
@@ -53,7 +62,7 @@ export function createWorkerRollout(name: string, args: WorkerRolloutArgs, opts:
       ...(script.compatibilityFlags ? { compatibilityFlags: script.compatibilityFlags } : {}),
       ...(args.migrations ? { migrations: args.migrations } : {}),
     },
-    opts("-version"),
+    { ...opts("-version"), ...hold },
   );
   const deployment = new cloudflare.WorkersDeployment(
     `${name}-deployment`,
@@ -63,7 +72,7 @@ export function createWorkerRollout(name: string, args: WorkerRolloutArgs, opts:
       strategy: "percentage",
       versions: version.id.apply((id) => deploymentVersions(args.plan, id)),
     },
-    opts("-deployment"),
+    { ...opts("-deployment"), ...hold },
   );
   return { version, deployment };
 }

@@ -21,7 +21,9 @@ import {
   type WorkerVarName,
 } from "../../worker/bindings.ts";
 import { WORKER_BUNDLE } from "../../infra/worker-bundle.ts";
+import { applyD1Migrations, type AppliedMigrations } from "./d1-migrations.ts";
 import { startFrontDoor, type FrontDoor } from "./front-door.ts";
+import { NO_LOCAL_BINDINGS, type LocalBindingsPlan } from "./local-bindings.ts";
 
 /** Plain-text vars for the worker, keyed by the names declared in `WORKER_VARS`. */
 export type WorkerVars = Partial<Record<WorkerVarName, string>>;
@@ -40,10 +42,20 @@ export interface StartLocalWorkerOptions {
   /** Interface to listen on. @default "127.0.0.1" */
   readonly host?: string;
   /**
-   * Directory for Durable Object storage, kept across restarts. Omitted:
-   * storage lives in memory and is gone after `dispose()`.
+   * Directory for Durable Object storage, kept across restarts; the server's
+   * D1, KV, R2 and Analytics Engine data go to its `d1/`, `kv/`, `r2/` and
+   * `analytics-engine/` subdirectories. Omitted: everything lives in memory
+   * and is gone after `dispose()`.
    */
   readonly persistDir?: string;
+  /**
+   * The server's own bindings from its manifest (`planLocalBindings`); D1
+   * migrations are applied before the worker is reported ready.
+   * @default none (the kit's bindings only)
+   */
+  readonly bindings?: LocalBindingsPlan;
+  /** Workers the service bindings reach, run in the same workerd, addressed by `name`. @default none */
+  readonly services?: readonly LocalServiceWorker[];
   /**
    * Requests per `RATE_LIMITER.periodSeconds` the rate-limiting binding allows
    * per key. @default RATE_LIMIT_PER_MINUTE (or its declared default) scaled to the period
@@ -67,7 +79,19 @@ export interface StartLocalWorkerOptions {
   readonly front?: boolean;
 }
 
+/** Another Worker in the same workerd, reachable only through service bindings (no port of its own). */
+export interface LocalServiceWorker {
+  /** Its Miniflare worker name, the value of `serviceBindings`. */
+  readonly name: string;
+  /** Its bundled ES module. */
+  readonly bundlePath: string;
+  /** Text bindings (vars and secrets) it gets. @default {} */
+  readonly text?: Readonly<Record<string, string>>;
+}
+
 export interface LocalWorker {
+  /** D1 migrations applied at start, one entry per database with a migrations directory. */
+  readonly migrations: readonly AppliedMigrations[];
   /** Origin the worker listens on, `http://<host>:<port>` (no trailing slash). */
   readonly url: string;
   /** The Miniflare instance, for direct access to bindings in tests. */
@@ -100,28 +124,51 @@ export async function startLocalWorker(options: StartLocalWorkerOptions): Promis
 
   const bundlePath = options.bundlePath ?? WORKER_BUNDLE;
   const front = options.front ?? true;
+  const plan = options.bindings ?? NO_LOCAL_BINDINGS;
+  const persist = (sub: string): string | false => (options.persistDir ? join(options.persistDir, sub) : false);
+  const services = await Promise.all((options.services ?? []).map(serviceWorkerOptions));
   const mf = new Miniflare({
     // Behind the front, workerd listens on a loopback port of its own.
     host: front ? "127.0.0.1" : host,
     port: front ? 0 : port,
     log: new Log(options.verbose ? LogLevel.INFO : LogLevel.WARN),
-    // Named MAIN_MODULE under its own root, as in the uploaded script; a path
-    // outside Miniflare's default root (the cwd) would not load at all.
-    modulesRoot: dirname(bundlePath),
-    modules: [{ type: "ESModule", path: join(dirname(bundlePath), MAIN_MODULE), contents: await readFile(bundlePath, "utf8") }],
-    compatibilityDate: COMPATIBILITY_DATE,
-    compatibilityFlags: [...COMPATIBILITY_FLAGS],
-    bindings: vars,
-    durableObjects: {
-      [MCP_AGENT.binding]: { className: MCP_AGENT.className, useSQLite: true },
-    },
-    ratelimits: {
-      [RATE_LIMITER.binding]: { simple: { limit: options.rateLimit ?? defaultRateLimit(vars), period: RATE_LIMITER.periodSeconds } },
-    },
     durableObjectsPersist: options.persistDir ?? false,
+    d1Persist: persist("d1"),
+    kvPersist: persist("kv"),
+    r2Persist: persist("r2"),
+    analyticsEngineDatasetsPersist: persist("analytics-engine"),
     // Offline: use the placeholder `request.cf` instead of fetching a real one.
     cf: false,
     ...(options.handleRuntimeStdio ? { handleRuntimeStdio: options.handleRuntimeStdio } : {}),
+    workers: [
+      {
+        // Named MAIN_MODULE under its own root, as in the uploaded script; a path
+        // outside Miniflare's default root (the cwd) would not load at all.
+        // Unnamed, as before services existed: Durable Object storage is keyed by the worker name.
+        modulesRoot: dirname(bundlePath),
+        modules: [{ type: "ESModule", path: join(dirname(bundlePath), MAIN_MODULE), contents: await readFile(bundlePath, "utf8") }],
+        compatibilityDate: COMPATIBILITY_DATE,
+        compatibilityFlags: [...COMPATIBILITY_FLAGS],
+        // The manifest's vars and secrets cannot shadow the kit's (checkManifest refuses those names).
+        bindings: { ...plan.text, ...vars },
+        durableObjects: {
+          ...plan.durableObjects,
+          [MCP_AGENT.binding]: { className: MCP_AGENT.className, useSQLite: true },
+        },
+        ratelimits: {
+          [RATE_LIMITER.binding]: { simple: { limit: options.rateLimit ?? defaultRateLimit(vars), period: RATE_LIMITER.periodSeconds } },
+        },
+        kvNamespaces: { ...plan.kvNamespaces },
+        d1Databases: { ...plan.d1Databases },
+        r2Buckets: { ...plan.r2Buckets },
+        queueProducers: { ...plan.queueProducers },
+        serviceBindings: { ...plan.serviceBindings },
+        hyperdrives: { ...plan.hyperdrives },
+        analyticsEngineDatasets: { ...plan.analyticsEngineDatasets },
+        ...(plan.ai ? { ai: { binding: plan.ai.binding } } : {}),
+      },
+      ...services,
+    ],
   });
   let ready: URL;
   try {
@@ -131,6 +178,15 @@ export async function startLocalWorker(options: StartLocalWorkerOptions): Promis
     await mf.dispose().catch(() => undefined);
     // Lost the race between the probe and workerd's bind.
     if (err instanceof MiniflareCoreError && err.code === "ERR_ADDRESS_IN_USE") throw new PortInUseError(host, port);
+    throw err;
+  }
+  let migrations: AppliedMigrations[];
+  try {
+    migrations = [];
+    // In order, before the first request: a tool must never meet a half-migrated database.
+    for (const { binding, dir } of plan.d1Migrations) migrations.push(await applyD1Migrations(await mf.getD1Database(binding), binding, dir));
+  } catch (err) {
+    await mf.dispose().catch(() => undefined);
     throw err;
   }
   let door: FrontDoor | undefined;
@@ -145,6 +201,7 @@ export async function startLocalWorker(options: StartLocalWorkerOptions): Promis
   }
   let disposed: Promise<void> | undefined;
   return {
+    migrations,
     url: door?.url ?? ready.origin,
     workerdUrl: ready.origin,
     mf,
@@ -152,6 +209,17 @@ export async function startLocalWorker(options: StartLocalWorkerOptions): Promis
       await door?.close();
       await mf.dispose();
     })()),
+  };
+}
+
+async function serviceWorkerOptions(service: LocalServiceWorker) {
+  return {
+    name: service.name,
+    modulesRoot: dirname(service.bundlePath),
+    modules: [{ type: "ESModule" as const, path: service.bundlePath, contents: await readFile(service.bundlePath, "utf8") }],
+    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: [...COMPATIBILITY_FLAGS],
+    bindings: { ...service.text },
   };
 }
 

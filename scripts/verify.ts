@@ -1,6 +1,6 @@
 /**
  * npm run verify -- <mcp-url> [--token <jwt>] [--resource <url>] [--worker-version <script>=<id>] [--timeout <ms>]
- * npm run verify -- --stack <name> [--token <jwt>]
+ * npm run verify -- --stack <name> [--wave <n>] [--token <jwt>]
  *
  * Checks a deployed MCP server the way an MCP client meets it (RFC 9728
  * metadata at both paths, the issuer's RFC 8414 metadata and JWKS, the 401
@@ -19,10 +19,12 @@ import { parseWorkerVersion, versionOverrideValue } from "./lib/verify-version.t
 import { DEFAULT_TIMEOUT_MS } from "./lib/verify-http.ts";
 
 const USAGE = `Usage: npm run verify -- <mcp-url> [--token <jwt>] [--resource <url>] [--worker-version <script>=<id>] [--timeout <ms>]
-       npm run verify -- --stack <name> [--token <jwt>] [--timeout <ms>]
+       npm run verify -- --stack <name> [--wave <n>] [--token <jwt>] [--timeout <ms>]
 
   <mcp-url>           The deployment's MCP endpoint, e.g. https://mcp.yourcompany.com/mcp
   --stack <name>      Check every server in the stack's outputs (needs the Pulumi CLI, logged in)
+  --wave <n>          With --stack: check only rollout wave n's servers (wave 0 also checks the
+                      servers without rollout:, which deploy at once with the first wave's run)
   --token <jwt>       Access token for the MCP handshake rows (or MCP_VERIFY_TOKEN); never printed
   --resource <url>    The audience the metadata's \`resource\` must equal (with <mcp-url>)
   --worker-version <script>=<id>
@@ -45,6 +47,14 @@ function targetProblem(positionals: readonly string[], stack: string | undefined
   return undefined;
 }
 
+/** `--wave <n>`: a rollout wave number, only with --stack (the waves come from the stack's outputs). */
+function parseWave(raw: string | undefined, stack: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  if (stack === undefined) throw new UsageError("--wave goes with --stack: the servers' waves come from the stack's outputs");
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--wave must be a wave number (0, 1, …), got "${raw}"`);
+  return Number(raw);
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -54,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
       stack: { type: "string" },
       resource: { type: "string" },
       "worker-version": { type: "string" },
+      wave: { type: "string" },
       timeout: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
@@ -64,13 +75,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const problem = targetProblem(positionals, values.stack, values.resource, values["worker-version"]);
   if (problem !== undefined) throw new UsageError(problem);
+  const wave = parseWave(values.wave, values.stack);
   const timeoutMs = values.timeout === undefined ? DEFAULT_TIMEOUT_MS : Number(values.timeout);
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
     throw new UsageError(`--timeout must be a positive number of milliseconds, got "${values.timeout}"`);
   }
   let targets: VerifyTarget[];
   if (values.stack) {
-    targets = targetsFromOutputs(values.stack, await readStackOutputs(values.stack));
+    targets = targetsFromOutputs(values.stack, await readStackOutputs(values.stack), wave === undefined ? {} : { wave });
   } else {
     const pin = values["worker-version"];
     targets = [parseTarget(positionals[0] ?? "", { expectedResource: values.resource, ...(pin === undefined ? {} : { workerVersion: parseWorkerVersion(pin) }) })];

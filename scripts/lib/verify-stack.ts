@@ -51,7 +51,17 @@ const SECRET_PLACEHOLDER = "[secret]";
  * live metadata must name exactly it; a bare origin is checked at `/mcp`.
  * `mcpUrl`, `audience` and `issuer` are honoured when present.
  */
-export function targetsFromOutputs(stack: string, outputs: Record<string, unknown>): VerifyTarget[] {
+export interface StackTargetOptions {
+  /**
+   * Check only this rollout wave: the servers whose `wave` output is it, and
+   * with wave 0 the servers without `rollout:` too (they deploy at once in
+   * every run, so the first wave's run is the one that carried their change).
+   * @default every server
+   */
+  readonly wave?: number;
+}
+
+export function targetsFromOutputs(stack: string, outputs: Record<string, unknown>, options: StackTargetOptions = {}): VerifyTarget[] {
   const servers = outputs.servers;
   const entries: [string, unknown][] = Array.isArray(servers)
     ? servers.map((s, i) => [str((s as Record<string, unknown>)?.name) ?? String(i), s])
@@ -62,7 +72,7 @@ export function targetsFromOutputs(stack: string, outputs: Record<string, unknow
     throw new Error(`stack ${stack} has no "servers" output; deploy it first (pulumi up --stack ${stack}) or pass the MCP URL directly`);
   }
   const many = entries.length > 1;
-  return entries.map(([name, value]) => {
+  return inWave(stack, entries, options.wave).map(([name, value]) => {
     const server = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
     const url = str(server.mcpUrl) ?? str(server.url);
     if (!url) throw new Error(`stack ${stack} output servers.${name} has no "url"`);
@@ -76,6 +86,26 @@ export function targetsFromOutputs(stack: string, outputs: Record<string, unknow
       ...(script && versionId ? { workerVersion: { script, versionId } } : {}),
     });
   });
+}
+
+/** The entries of one wave (each rollout server of a stack with waves exports its `wave`). */
+function inWave(stack: string, entries: [string, unknown][], wave: number | undefined): [string, unknown][] {
+  if (wave === undefined) return entries;
+  const field = (value: unknown, key: string): unknown => (typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined);
+  const waveOf = (value: unknown): number | undefined => {
+    const raw = field(value, "wave");
+    return typeof raw === "number" ? raw : typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : undefined;
+  };
+  const waves = [...new Set(entries.map(([, value]) => waveOf(value)).filter((w): w is number => w !== undefined))].sort((a, b) => a - b);
+  if (waves.length === 0) {
+    throw new Error(`stack ${stack} exports no rollout waves (no server has a "wave" output): its servers ramp together, so drop --wave`);
+  }
+  const selected = entries.filter(([, value]) => {
+    const own = waveOf(value);
+    return own === wave || (wave === 0 && own === undefined && str(field(value, "versionId")) === undefined);
+  });
+  if (!waves.includes(wave)) throw new Error(`stack ${stack} has no server in wave ${wave}: its waves are ${waves.join(", ")}`);
+  return selected;
 }
 
 function str(value: unknown): string | undefined {

@@ -4,6 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CloudflareApiError, createCloudflareApi, providerEndpoint, type CloudflareApi } from "./cloudflare-api.ts";
+import { ClusterCheckError } from "./authgent/kubernetes/cluster-checks.ts";
+import { kubectlClusterReader } from "./authgent/kubernetes/kubectl-reader.ts";
 import { StackConfigError } from "./config.ts";
 import { loadPulumiConfig } from "./config-source.ts";
 import { MigrationLedgerError } from "./migrations.ts";
@@ -16,10 +18,10 @@ export default async function main(): Promise<StackOutputs> {
   try {
     // The engine runs the providers in this process's working directory (program-dir.ts).
     const api = cloudflareApi();
-    return await deployStack(loadPulumiConfig(), { migrationTags: api, deployments: api, providerDir: process.cwd() });
+    return await deployStack(loadPulumiConfig(), { migrationTags: api, deployments: api, cluster: kubectlClusterReader(), providerDir: process.cwd() });
   } catch (err) {
     // Known, actionable failures print as one message without a stack trace.
-    if (err instanceof StackConfigError || err instanceof MigrationLedgerError || err instanceof CloudflareApiError) throw runError(err.message);
+    if (err instanceof StackConfigError || err instanceof MigrationLedgerError || err instanceof CloudflareApiError || err instanceof ClusterCheckError) throw runError(err.message);
     throw err;
   }
 }

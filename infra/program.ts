@@ -5,6 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { deployAuthgent, type AuthgentOutputs } from "./authgent/deploy.ts";
+import type { ClusterReader } from "./authgent/kubernetes/cluster-checks.ts";
+import { checkAuthgentCluster } from "./authgent/kubernetes/preview-check.ts";
 import { buildBundles, type BundleBuilder } from "./bundles.ts";
 import { noDeployments, type DeploymentReader, type MigrationTagReader } from "./cloudflare-api.ts";
 import type { FleetConfig } from "./config.ts";
@@ -39,6 +41,12 @@ export interface DeployStackOptions {
    * @default pulumi.log.info — printed with the preview
    */
   readonly note?: (message: string) => void;
+  /**
+   * Asks the cluster of `authgent.kubernetes` whether its ingress class and
+   * cert-manager exist, before anything is declared.
+   * @default none: not checked, with a note (the offline plan has no cluster)
+   */
+  readonly cluster?: ClusterReader;
   /** Escape hatch applied to every server's script args. @default identity */
   readonly transformScript?: McpFleetArgs["transformScript"];
 }
@@ -56,6 +64,7 @@ export async function deployStack(config: FleetConfig, options: DeployStackOptio
       return tag;
     },
   };
+  await checkAuthgentCluster(config, options.cluster, options.note ?? logNote);
   const migrations = await planMigrations(config.accountId, names, recordingReader, options.ledger);
   const rollouts = await planRollouts(config, options.deployments ?? noDeployments(), migrations);
   // A held server (its wave is not moving) applies no migration this run: it waits for its wave.

@@ -76,6 +76,7 @@ export class AuthgentServer extends pulumi.ComponentResource {
   }
 
   private createProvider(name: string, config: AuthgentConfig): docker.Provider {
+    if (config.host === undefined) throw new Error("AuthgentServer runs on a Docker host, and authgent.host is not set (a stack with authgent.kubernetes deploys AuthgentCluster)");
     const host = parseDockerHost(config.host);
     if (!host.ok) throw new Error(`authgent.host ${host.message}`);
     const tls = config.dockerTls;

@@ -31,3 +31,8 @@ export function dockerExecCommand(dockerHost: string, container: string, args: r
 export function shellWord(word: string): string {
   return /^[A-Za-z0-9_./:@%+=,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'"'"'`)}'`;
 }
+
+/** The command that runs `args` in one pod of the Authgent Deployment (`kubectl exec` picks one). */
+export function kubectlExecCommand(context: string | undefined, namespace: string, deployment: string, args: readonly string[]): string {
+  return ["kubectl", ...(context ? ["--context", context] : []), "--namespace", namespace, "exec", `deployment/${deployment}`, "--", ...args].map(shellWord).join(" ");
+}

@@ -4,13 +4,17 @@ import { CADDYFILE_TOKEN } from "./caddyfile.ts";
 import { type DatabaseConfig, type DatabaseConfigInput, databaseSchema } from "./database-config.ts";
 import { parseDockerHost } from "./docker-host.ts";
 import { issuerProblem, issuerProblemBehindCaddy } from "./issuer.ts";
+import { kubernetesTargetSchema, type KubernetesTarget, type KubernetesTargetInput } from "./kubernetes/config.ts";
+import { issuerProblemBehindIngress, targetIssues } from "./kubernetes/rules.ts";
 import { RESERVED_ENV, RETIRED_KEYS, SEED_IMAGE } from "./reserved.ts";
 import { AUTHGENT_BASE_IMAGE, AUTHGENT_SERVER_VERSION, EXACT_VERSION } from "./server-release.ts";
 
 /**
  * The stack config's optional `authgent:` block. Present → the stack runs the
- * released authgent-server on a Docker host and wires every MCP server to it;
- * absent → the stack only deploys workers and points them at an existing issuer.
+ * released authgent-server on a Docker host (`host`) or on a Kubernetes
+ * cluster (`kubernetes`), exactly one of the two, and wires every MCP server
+ * to it; absent → the stack only deploys workers and points them at an
+ * existing issuer.
  *
  * Each setting names the authgent-server setting it becomes (config.py
  * `Settings`, env prefix `AUTHGENT_`). Secret fields (`secretKey`,
@@ -23,9 +27,17 @@ export interface AuthgentConfigInput {
   /**
    * Docker daemon to run on: `ssh://user@host[:port]` (your ssh client and
    * agent) or `tcp://host:2376` (Docker's TLS socket, with `dockerTls`).
+   * Required unless `kubernetes` is set (exclusive with it).
    * @example "ssh://deploy@auth.yourcompany.com"
    */
-  host: string;
+  host?: string;
+  /**
+   * Run Authgent on a Kubernetes cluster instead of a Docker host: several
+   * replicas, Postgres, an Ingress (docs/authgent-kubernetes.md). Needs
+   * `image` pinned by digest. Exclusive with `host`.
+   * @default none (the Docker host)
+   */
+  kubernetes?: KubernetesTargetInput;
   /** Extra flags for the ssh client, `ssh://` hosts only. @default [] */
   sshOpts?: readonly string[];
   /** Client TLS material for a `tcp://` host, PEM text. Secret. Required for `tcp://`, refused for `ssh://`. */
@@ -121,7 +133,9 @@ export interface TlsConfigInput {
 
 /** The `authgent:` block after validation, every default applied. */
 export interface AuthgentConfig {
-  readonly host: string;
+  /** The Docker host; exactly one of `host` and `kubernetes` is set. */
+  readonly host?: string | undefined;
+  readonly kubernetes?: KubernetesTarget | undefined;
   readonly sshOpts: readonly string[];
   readonly dockerTls?: { readonly ca: SecretValue; readonly cert: SecretValue; readonly key: SecretValue } | undefined;
   readonly issuer: string;
@@ -191,10 +205,13 @@ const registrationSchema = z.strictObject({
 });
 
 const baseSchema = z.strictObject({
-  host: text("the Docker host, ssh://user@host[:port] or tcp://host:2376").superRefine((raw, ctx) => {
-    const parsed = parseDockerHost(raw);
-    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
-  }),
+  host: text("the Docker host, ssh://user@host[:port] or tcp://host:2376")
+    .superRefine((raw, ctx) => {
+      const parsed = parseDockerHost(raw);
+      if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
+    })
+    .optional(),
+  kubernetes: kubernetesTargetSchema.optional(),
   sshOpts: z.array(z.string(), { error: "must be a list of ssh flags" }).default([]),
   dockerTls: z
     .strictObject({
@@ -236,9 +253,11 @@ export const authgentConfigSchema: z.ZodType<AuthgentConfig, AuthgentConfigInput
     for (const issue of crossFieldIssues(cfg)) ctx.addIssue({ code: "custom", path: [...issue.path], message: issue.message });
   })
   .transform((cfg): AuthgentConfig => {
-    const behindCaddy = cfg.tls.proxy === "caddy";
+    // Behind Caddy or an ingress controller only the proxy reaches Authgent (see forwardedAllowIps).
+    const behindProxy = cfg.kubernetes !== undefined || cfg.tls.proxy === "caddy";
     const parsed: AuthgentConfig = {
       host: cfg.host,
+      kubernetes: cfg.kubernetes,
       sshOpts: cfg.sshOpts,
       dockerTls: cfg.dockerTls,
       issuer: cfg.issuer,
@@ -250,7 +269,7 @@ export const authgentConfigSchema: z.ZodType<AuthgentConfig, AuthgentConfigInput
       consentMode: cfg.consentMode,
       requireDpop: cfg.requireDpop,
       corsOrigins: cfg.corsOrigins,
-      forwardedAllowIps: cfg.forwardedAllowIps ?? (behindCaddy ? "*" : "127.0.0.1"),
+      forwardedAllowIps: cfg.forwardedAllowIps ?? (behindProxy ? "*" : "127.0.0.1"),
       dataPath: cfg.dataPath,
       healthCommand: cfg.healthCommand,
       env: cfg.env,
@@ -271,18 +290,15 @@ export function isAuthgentConfig(value: unknown): value is AuthgentConfig {
 }
 
 function crossFieldIssues(cfg: z.output<typeof baseSchema>): { path: string[]; message: string }[] {
+  const tlsSet = cfg.tls.proxy !== "caddy" || cfg.tls.image !== CADDY_DEFAULT_IMAGE || cfg.tls.email !== undefined || cfg.tls.acmeCa !== undefined;
+  return [...targetIssues({ ...cfg, tlsSet }), ...sharedIssues(cfg), ...(cfg.kubernetes !== undefined ? kubernetesIssues(cfg) : dockerIssues(cfg))];
+}
+
+/** Rules that hold whichever target runs the server. */
+function sharedIssues(cfg: z.output<typeof baseSchema>): { path: string[]; message: string }[] {
   const issues: { path: string[]; message: string }[] = [];
   const raw = cfg as Record<string, unknown>;
   for (const [key, message] of Object.entries(RETIRED_KEYS)) if (raw[key] !== undefined) issues.push({ path: [key], message });
-  const host = parseDockerHost(cfg.host);
-  if (host.ok && host.host.kind === "ssh") {
-    if (cfg.dockerTls) issues.push({ path: ["dockerTls"], message: "applies to tcp:// hosts only; ssh:// hosts authenticate with your SSH key" });
-  } else if (host.ok && cfg.sshOpts.length > 0) {
-    issues.push({ path: ["sshOpts"], message: "applies to ssh:// hosts only; remove it or use an ssh://user@host host" });
-  }
-  if (cfg.image !== undefined && cfg.build !== undefined) {
-    issues.push({ path: ["image"], message: "and authgent.build are exclusive: remove image to build authgent-server on the host, or remove build to run your image" });
-  }
   if (cfg.image !== undefined && SEED_IMAGE.test(cfg.image)) {
     issues.push({
       path: ["image"],
@@ -300,6 +316,27 @@ function crossFieldIssues(cfg: z.output<typeof baseSchema>): { path: string[]; m
   }
   for (const name of Object.keys(cfg.secretEnv)) {
     if (name in cfg.env) issues.push({ path: ["env", name], message: "is also in authgent.secretEnv; keep it in one of the two" });
+  }
+  return issues;
+}
+
+function kubernetesIssues(cfg: z.output<typeof baseSchema>): { path: string[]; message: string }[] {
+  // A malformed issuer is already reported by its own field check.
+  const problem = issuerProblem(cfg.issuer) === undefined ? issuerProblemBehindIngress(cfg.issuer) : undefined;
+  return problem ? [{ path: ["issuer"], message: problem }] : [];
+}
+
+function dockerIssues(cfg: z.output<typeof baseSchema>): { path: string[]; message: string }[] {
+  const issues: { path: string[]; message: string }[] = [];
+  if (cfg.host === undefined) return issues;
+  const host = parseDockerHost(cfg.host);
+  if (host.ok && host.host.kind === "ssh") {
+    if (cfg.dockerTls) issues.push({ path: ["dockerTls"], message: "applies to tcp:// hosts only; ssh:// hosts authenticate with your SSH key" });
+  } else if (host.ok && cfg.sshOpts.length > 0) {
+    issues.push({ path: ["sshOpts"], message: "applies to ssh:// hosts only; remove it or use an ssh://user@host host" });
+  }
+  if (cfg.image !== undefined && cfg.build !== undefined) {
+    issues.push({ path: ["image"], message: "and authgent.build are exclusive: remove image to build authgent-server on the host, or remove build to run your image" });
   }
   if (cfg.tls.proxy === "caddy") {
     if (cfg.publishPort !== undefined) issues.push({ path: ["publishPort"], message: "applies only with tls.proxy: none (behind Caddy, Authgent publishes no port)" });

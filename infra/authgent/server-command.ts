@@ -53,3 +53,27 @@ export function healthcheckCommand(port: number = AUTHGENT_PORT): string[] {
 
 /** Key rotation (cli.py `rotate_keys`): a new active key; old keys stay in the JWKS. */
 export const ROTATE_KEYS_COMMAND = ["authgent-server", "rotate-keys"] as const;
+
+/**
+ * authgent-server's first start, run once: the app's own lifespan (app.py
+ * `lifespan`) creates the tables (`Base.metadata.create_all`; the wheel ships
+ * no Alembic migrations) and, on an empty database, generates the first
+ * signing key (`JWKSService.get_active_key`), then shuts down. Every replica
+ * does the same at startup; run first, alone, it leaves them nothing to race
+ * for: `get_active_key` reads the active key with `scalar_one_or_none()`, so
+ * two replicas that each generated one on an empty database would make every
+ * later signing fail (MultipleResultsFound).
+ */
+export const BOOTSTRAP_COMMAND: readonly string[] = [
+  "python",
+  "-c",
+  [
+    "import asyncio",
+    "from authgent_server.app import create_app",
+    "async def first_start():",
+    "    app = create_app()",
+    "    async with app.router.lifespan_context(app):",
+    "        pass",
+    "asyncio.run(first_start())",
+  ].join("\n"),
+];

@@ -77,8 +77,8 @@ function secretIssues(cfg: AuthgentConfig, stack: string): AuthgentIssue[] {
       issues.push({ path: "authgent.secretKey", message: `must be at least ${SECRET_KEY_MIN_LENGTH} characters; generate one with npm run keygen` });
     }
   }
-  const host = parseDockerHost(cfg.host);
-  if (host.ok && host.host.kind === "tcp" && cfg.dockerTls === undefined) {
+  const host = cfg.host === undefined ? undefined : parseDockerHost(cfg.host);
+  if (host?.ok && host.host.kind === "tcp" && cfg.dockerTls === undefined) {
     const commands = (["ca", "cert", "key"] as const).map((part) => configSetSecretCommand(`authgent.dockerTls.${part}`, stack, `${part}.pem`));
     issues.push({
       path: "authgent.dockerTls",

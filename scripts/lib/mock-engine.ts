@@ -4,6 +4,7 @@
  * exactly as the resource monitor receives them — so secrecy is checked per
  * value, the way the engine would store it, not as the program meant it.
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
 /** Serialized-input markers (see @pulumi/pulumi/runtime/rpc.js). */
@@ -89,7 +90,7 @@ export async function startMockEngine(options: MockEngineOptions): Promise<MockE
             throw err;
           }
         }
-        return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...(args.inputs as object), ...(extra ?? {}) } };
+        return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...(args.inputs as object), ...kubernetesAutoname(args.type, args.name, args.inputs), ...(extra ?? {}) } };
       },
       call: (args) => args.inputs,
     },
@@ -160,4 +161,19 @@ function reveal(value: unknown): unknown {
     return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, reveal(v)]));
   }
   return value;
+}
+
+/**
+ * The Kubernetes provider names an object without `metadata.name` itself
+ * ("<logical name>-<8 random characters>", pulumi-kubernetes
+ * `provider/pkg/metadata` AssignNameIfAutonamable), so objects that refer to
+ * it (a Deployment's `envFrom`) see a name. The stand-in is derived from the
+ * logical name so two plans stay comparable.
+ */
+function kubernetesAutoname(type: string, name: string, inputs: unknown): Record<string, unknown> {
+  if (!type.startsWith("kubernetes:") || typeof inputs !== "object" || inputs === null) return {};
+  const metadata = (inputs as { metadata?: unknown }).metadata;
+  if (typeof metadata !== "object" || metadata === null || "name" in metadata) return {};
+  const suffix = createHash("sha256").update(name).digest("hex").slice(0, 8);
+  return { metadata: { ...metadata, name: `${name}-${suffix}` } };
 }

@@ -5,13 +5,12 @@
  * runs it with local ones (docs/local-development.md).
  */
 import { defineMcpServer } from "../../worker/kit/index.ts";
-import type { NotesEnv } from "./env.ts";
+import { manifest } from "./manifest.ts";
 import { noteTemplate, recentNotes, summarizeNotes } from "./resources.ts";
 import { NOTE_TOOLS } from "./tools.ts";
 
-export { manifest } from "./manifest.ts";
-
-const server = defineMcpServer<NotesEnv>({
+const server = defineMcpServer({
+  manifest,
   name: "notes",
   version: "1.0.0",
   instructions:

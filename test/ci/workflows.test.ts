@@ -70,7 +70,7 @@ describe("workflow files", () => {
   it("only invokes npm scripts that package.json defines", () => {
     const used = new Set<string>();
     for (const wf of workflows) for (const m of wf.text.matchAll(/npm run (?:--silent )?([\w:-]+)/g)) used.add(m[1] ?? "");
-    expect([...used].sort()).toEqual(["build", "plan", "policy:build", "verify"]);
+    expect([...used].sort()).toEqual(["build", "plan", "policy:build", "ramp", "verify"]);
     for (const script of [...used, "test"]) expect(pkg.scripts[script], `npm script ${script}`).toBeDefined();
   });
 
@@ -164,47 +164,37 @@ describe("deploy workflow", () => {
     expect(wf.jobs[stack]?.concurrency).toEqual({ group: `deploy-${stack}`, "cancel-in-progress": false });
   });
 
-  it.each(["staging", "production"])("runs pulumi up on %s with its policy config, then verifies the stack", (stack) => {
-    const job = wf.jobs[stack]!;
-    const up = job.steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@"));
-    const verify = job.steps.findIndex((s) => s.run?.startsWith("npm run verify -- --stack"));
-    expect(job.steps[up]?.with).toMatchObject({
-      command: "up",
-      "stack-name": stack,
-      policyPacks: "dist/policy",
-      policyPackConfigs: `infra/policy/config/${stack}.json`,
-    });
-    expect(verify).toBeGreaterThan(up);
-    expect(job.steps[verify]?.run).toBe(`npm run verify -- --stack ${stack}`);
-  });
+  const rampStep = (stack: string) => wf.jobs[stack]!.steps.find((s) => s.run?.startsWith("npm run ramp"));
 
-  it.each(["staging", "production"])("ramps %s: canary up, verify, then promote on success or roll back and fail", (stack) => {
+  it.each(["staging", "production"])("installs the pinned Pulumi CLI, then ramps %s with its policy pack and config", (stack) => {
     const steps = wf.jobs[stack]!.steps;
-    const ups = steps.filter((s) => s.uses?.startsWith("pulumi/actions@"));
-    expect(ups.map((s) => [s.if ?? null, s.with?.["config-map"]])).toEqual([
-      [null, "{authgent-edge:rolloutStage: {value: canary, secret: false}}"],
-      ["steps.verify.outcome == 'success'", "{authgent-edge:rolloutStage: {value: promote, secret: false}}"],
-      ["steps.verify.outcome != 'success'", "{authgent-edge:rolloutStage: {value: rollback, secret: false}}"],
-    ]);
-    const verify = steps.find((s) => s.id === "verify");
-    expect(verify).toMatchObject({ run: `npm run verify -- --stack ${stack}`, "continue-on-error": true });
-    const order = (s: Step | undefined) => steps.indexOf(s!);
-    expect(order(verify)).toBeGreaterThan(order(ups[0]));
-    expect(order(ups[1])).toBeGreaterThan(order(verify));
-    const fail = steps.at(-1);
-    expect(fail?.if).toBe("steps.verify.outcome != 'success'");
-    expect(fail?.run).toContain("exit 1");
-    for (const up of ups) expect(up.with).toMatchObject({ command: "up", "stack-name": stack, policyPacks: "dist/policy", policyPackConfigs: `infra/policy/config/${stack}.json` });
+    const install = pulumiSteps(wf.jobs[stack]!);
+    expect(install.map((s) => s.with)).toEqual([{ "pulumi-version": "3.248.0" }]);
+    const ramp = rampStep(stack);
+    expect(ramp?.run).toBe(`npm run ramp -- --stack ${stack} --policy-pack dist/policy --policy-pack-config infra/policy/config/${stack}.json`);
+    expect(steps.indexOf(ramp!)).toBeGreaterThan(steps.indexOf(install[0]!));
+    expect(steps.indexOf(ramp!)).toBeGreaterThan(steps.findIndex((s) => s.run === "npm run build && npm run policy:build"));
+    expect(steps.at(-1)).toBe(ramp);
   });
 
-  it("supports Pulumi Cloud and a self-managed backend from repository secrets", () => {
-    for (const job of [wf.jobs.staging!, wf.jobs.production!]) {
-      const env = pulumiSteps(job)[0]?.env ?? {};
-      expect(env).toMatchObject({
+  it.each(["staging", "production"])("deploys %s only through the ramp: no other step runs pulumi up or verify", (stack) => {
+    const others = wf.jobs[stack]!.steps.filter((s) => s !== rampStep(stack));
+    expect(others.filter((s) => s.with?.["command"] !== undefined || /pulumi |npm run verify/.test(s.run ?? ""))).toEqual([]);
+    // The ramp fails the job itself (exit 1) after a rollback: nothing may swallow that.
+    expect(rampStep(stack)?.["continue-on-error"]).toBeUndefined();
+  });
+
+  it("gives each stack's ramp its own verify token, and Pulumi Cloud or a self-managed backend from repository secrets", () => {
+    for (const [stack, token] of [
+      ["staging", "STAGING_MCP_VERIFY_TOKEN"],
+      ["production", "PRODUCTION_MCP_VERIFY_TOKEN"],
+    ] as const) {
+      expect(rampStep(stack)?.env).toMatchObject({
         PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
         PULUMI_BACKEND_URL: "${{ secrets.PULUMI_BACKEND_URL }}",
         PULUMI_CONFIG_PASSPHRASE: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}",
         CLOUDFLARE_API_TOKEN: "${{ secrets.CLOUDFLARE_API_TOKEN }}",
+        MCP_VERIFY_TOKEN: `\${{ secrets.${token} }}`,
       });
     }
   });

@@ -14,7 +14,7 @@ export type DatabaseConfigInput =
    * network, with its own volume. `password` is a secret (npm run keygen).
    */
   | { type: "postgres"; image?: string; password?: string }
-  /** A database elsewhere: `url` is a secret, `postgresql+asyncpg://user:password@host:5432/dbname`. */
+  /** A database elsewhere: `url` is a secret, `postgresql+psycopg://user:password@host:5432/dbname?options=-c%20TimeZone%3DUTC`. */
   | { type: "external"; url?: string };
 
 export type DatabaseConfig =

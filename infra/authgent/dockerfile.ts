@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { programDirectory, providerPath } from "../program-dir.ts";
 import { REPO_ROOT } from "../worker-bundle.ts";
 import { healthcheckCommand, serverCommand } from "./server-command.ts";
-import { AUTHGENT_SERVER_VERSION, AUTHGENT_UID, OCI_LABELS } from "./server-release.ts";
+import { AUTHGENT_SERVER_VERSION, AUTHGENT_UID, OCI_LABELS, POSTGRES_DRIVER_REQUIREMENT } from "./server-release.ts";
 
 export interface DockerfileInput {
   /** Exact authgent-server release to install. */
@@ -40,7 +40,8 @@ export function hasPinnedDependencies(version: string): boolean {
 
 export function renderDockerfile(input: DockerfileInput): string {
   const pinned = hasPinnedDependencies(input.version);
-  const requirement = `authgent-server[postgres]==${input.version}`;
+  // Quoted for the shell: `[` is a glob character.
+  const requirements = [`authgent-server[postgres]==${input.version}`, POSTGRES_DRIVER_REQUIREMENT].map((r) => `"${r}"`).join(" ");
   const uid = String(AUTHGENT_UID);
   // Exec-form JSON arrays (Dockerfile reference: "CMD [...]" is parsed as JSON).
   const json = (words: readonly string[]) => JSON.stringify(words);
@@ -53,11 +54,11 @@ export function renderDockerfile(input: DockerfileInput): string {
       ? [
           "# Every dependency at the version the interop tests ran (infra/authgent/image-constraints.txt).",
           `COPY ${CONSTRAINTS_FILE} /tmp/${CONSTRAINTS_FILE}`,
-          `RUN pip install --no-cache-dir --only-binary=:all: -c /tmp/${CONSTRAINTS_FILE} "${requirement}" && rm /tmp/${CONSTRAINTS_FILE}`,
+          `RUN pip install --no-cache-dir --only-binary=:all: -c /tmp/${CONSTRAINTS_FILE} ${requirements} && rm /tmp/${CONSTRAINTS_FILE}`,
         ]
       : [
           `# ${input.version} is not the release this repository tests (${AUTHGENT_SERVER_VERSION}): its dependencies are not pinned.`,
-          `RUN pip install --no-cache-dir "${requirement}"`,
+          `RUN pip install --no-cache-dir ${requirements}`,
         ]),
     "",
     // A named volume mounted on an image directory starts as a copy of it,

@@ -6,6 +6,7 @@
  * files render before an operator has stored anything.
  */
 import { configSetSecretCommand, keygenPipeCommand } from "./commands.ts";
+import { AUTHGENT_POSTGRES_URL_FORM } from "./postgres-url.ts";
 
 /** Every placeholder starts with this; nothing real does (see `missingSecretPlaceholder`). */
 export const MISSING_SECRET_PREFIX = "[not set: ";
@@ -42,7 +43,7 @@ export function describeRequiredSecret(path: RequiredSecretPath, stack: string):
     case "authgent.database.url":
       return {
         path,
-        purpose: "the external database's URL (it carries a password), postgresql+asyncpg://user:password@host:5432/dbname",
+        purpose: `the external database's URL (it carries a password), ${AUTHGENT_POSTGRES_URL_FORM}`,
         command: `${configSetSecretCommand(path, stack)} (it prompts for the URL)`,
       };
     case "authgent.registration.token":

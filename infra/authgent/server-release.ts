@@ -9,6 +9,14 @@
 export const AUTHGENT_SERVER_VERSION = "0.3.4";
 
 /**
+ * The Postgres driver installed next to the server (image and test venv):
+ * psycopg 3, binary wheels with their own libpq. Not an extra of
+ * authgent-server; its `[postgres]` extra (asyncpg) cannot write 0.3.4's
+ * timestamps (./postgres-url.ts).
+ */
+export const POSTGRES_DRIVER_REQUIREMENT = "psycopg[binary]==3.3.9";
+
+/**
  * The base image of the generated Dockerfile. Upstream's `server/Dockerfile`
  * uses `python:3.12-slim` (tag only). This is the multi-arch index digest of
  * that tag as cited by two independent public Dockerfiles that pin it

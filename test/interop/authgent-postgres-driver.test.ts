@@ -1,5 +1,5 @@
 /**
- * Which Postgres URL authgent-server 0.3.4 can run on (scripts/lib/authgent/postgres-url.ts):
+ * Which Postgres URL authgent-server 0.3.4 can run on (infra/authgent/postgres-url.ts):
  * - asyncpg (`postgresql+asyncpg://`, the package's `[postgres]` extra) cannot
  *   store a row: the server writes timezone-aware datetimes into
  *   `TIMESTAMP WITHOUT TIME ZONE` columns, which asyncpg refuses, so the
@@ -10,7 +10,8 @@
  *   in America/New_York to show it.
  */
 import { expect, it } from "vitest";
-import { authgentPostgresUrl } from "../../scripts/lib/authgent/postgres-url.ts";
+import { databaseUrlProblem, POSTGRES, postgresUrl } from "../../infra/authgent/database.ts";
+import { authgentPostgresUrl } from "../../infra/authgent/postgres-url.ts";
 import { AuthgentSetupError } from "../../scripts/lib/authgent/errors.ts";
 import { replicaEnv } from "../support/authgent/cli.ts";
 import { startAuthgent } from "../support/authgent/server.ts";
@@ -61,5 +62,23 @@ describeWithAuthgentPostgres("authgent-server 0.3.4's Postgres drivers", () => {
     const server = await startAuthgent({ venv: authgentVenv(), env: replicaEnv(url) });
     await server.dispose();
     expect(Math.abs(await keyAgeSeconds(database))).toBeLessThan(120);
+  });
+
+  it("the URL the Docker target gives authgent-server for its Postgres container (postgresUrl) runs the real server", async () => {
+    // The container's user and database, with a password that needs percent-encoding (trust auth ignores it here).
+    await postgres().query("postgres", `CREATE ROLE ${POSTGRES.user} LOGIN PASSWORD 'p@ss/word'`);
+    await postgres().createDatabase(POSTGRES.database);
+    await postgres().query("postgres", `ALTER DATABASE ${POSTGRES.database} OWNER TO ${POSTGRES.user}`);
+    const url = new URL(postgresUrl("127.0.0.1", "p@ss/word"));
+    expect(databaseUrlProblem(url.href)).toBeUndefined();
+    url.port = String(postgres().info.port);
+    const server = await startAuthgent({ venv: authgentVenv(), env: replicaEnv(url.href) });
+    try {
+      const app = await server.registerClient({ client_name: "docker-target-url" });
+      expect((await server.clientCredentialsToken({ client: app })).access_token).toMatch(/^ey/);
+    } finally {
+      await server.dispose();
+    }
+    expect(Math.abs(await keyAgeSeconds(POSTGRES.database))).toBeLessThan(120);
   });
 });

@@ -15,7 +15,7 @@
  * releasing them together, which changes when they run, not what they do.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { authgentPostgresUrl } from "../../scripts/lib/authgent/postgres-url.ts";
+import { authgentPostgresUrl } from "../../infra/authgent/postgres-url.ts";
 import { SCOPES } from "../../worker/bindings.ts";
 import { AuthgentSetupError } from "../../scripts/lib/authgent/errors.ts";
 import { createAuthgentClient } from "../support/authgent/client.ts";

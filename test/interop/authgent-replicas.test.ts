@@ -12,7 +12,7 @@
  */
 import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { authgentPostgresUrl } from "../../scripts/lib/authgent/postgres-url.ts";
+import { authgentPostgresUrl } from "../../infra/authgent/postgres-url.ts";
 import { SCOPES } from "../../worker/bindings.ts";
 import { postMcp } from "../e2e/support/harness.ts";
 import { createAuthgentClient, type RegisteredClient } from "../support/authgent/client.ts";

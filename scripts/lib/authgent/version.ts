@@ -6,7 +6,7 @@
  * only, so the tests and the deployed image can never run different versions.
  */
 import { fileURLToPath } from "node:url";
-import { AUTHGENT_SERVER_VERSION } from "../../../infra/authgent/server-release.ts";
+import { AUTHGENT_SERVER_VERSION, POSTGRES_DRIVER_REQUIREMENT } from "../../../infra/authgent/server-release.ts";
 
 export { AUTHGENT_SERVER_VERSION };
 
@@ -22,7 +22,7 @@ export const AUTHGENT_SERVER_REQUIREMENT = `authgent-server[postgres]==${AUTHGEN
  * even store its first signing key. The interop suite pins both facts
  * (test/interop/authgent-postgres-driver.test.ts).
  */
-export const AUTHGENT_VENV_REQUIREMENTS: readonly string[] = [AUTHGENT_SERVER_REQUIREMENT, "psycopg[binary]"];
+export const AUTHGENT_VENV_REQUIREMENTS: readonly string[] = [AUTHGENT_SERVER_REQUIREMENT, POSTGRES_DRIVER_REQUIREMENT];
 
 /**
  * pip constraints (`pip install -c`): every transitive dependency pinned to

@@ -188,13 +188,14 @@ describe("AuthgentServer with other images and settings", () => {
     expect(optionsOf("auth-postgres-data")).toMatchObject({ retainOnDelete: true, protect: true });
     const { values } = envsOf("auth-container");
     // RFC 3986 userinfo: the password is percent-encoded.
-    expect(values["AUTHGENT_DATABASE_URL"]).toBe("postgresql+asyncpg://authgent:p%40ss%2Fword@authgent-postgres:5432/authgent");
+    expect(values["AUTHGENT_DATABASE_URL"]).toBe("postgresql+psycopg://authgent:p%40ss%2Fword@authgent-postgres:5432/authgent?options=-c%20TimeZone%3DUTC");
     expect(optionsOf("auth-container").dependsOn).toEqual([expect.anything()]);
   });
 
   it("takes an external database URL as a secret", async () => {
-    await deploy({ config: authgentConfig({ database: { type: "external", url: "postgresql+asyncpg://u:pw@db.internal:5432/authgent" } }) });
-    expect(envsOf("auth-container").values["AUTHGENT_DATABASE_URL"]).toBe("postgresql+asyncpg://u:pw@db.internal:5432/authgent");
+    const url = "postgresql+psycopg://u:pw@db.internal:5432/authgent?options=-c%20TimeZone%3DUTC";
+    await deploy({ config: authgentConfig({ database: { type: "external", url } }) });
+    expect(envsOf("auth-container").values["AUTHGENT_DATABASE_URL"]).toBe(url);
     expect(ofType(DOCKER_TYPES.container).map((c) => c.name).sort()).toEqual(["auth-caddy", "auth-container"]);
   });
 

@@ -36,7 +36,7 @@ describe("authgent config defaults", () => {
   });
 
   it("holds secrets as SecretValue, which never prints its text", () => {
-    const config = authgentConfigSchema.parse({ ...BASE_INPUT, database: { type: "external", url: "postgresql+asyncpg://u:pw@db/authgent" } });
+    const config = authgentConfigSchema.parse({ ...BASE_INPUT, database: { type: "external", url: "postgresql+psycopg://u:pw@db/authgent?options=-c%20TimeZone%3DUTC" } });
     expect(config.secretKey?.reveal()).toBe(TEST_SECRET_KEY);
     const printed = `${JSON.stringify(config)} ${String(config.secretKey)}`;
     expect(printed).not.toContain(TEST_SECRET_KEY);
@@ -116,18 +116,23 @@ describe("authgent image: build or your own", () => {
 });
 
 describe("authgent.database (AUTHGENT_DATABASE_URL)", () => {
-  it("accepts a Postgres container or an external asyncpg URL", () => {
+  it("accepts a Postgres container or an external psycopg URL whose sessions run in UTC", () => {
     expect(authgentConfigSchema.parse({ ...BASE_INPUT, database: { type: "postgres", password: "pw" } }).database).toMatchObject({ type: "postgres", image: "postgres:16-alpine" });
-    expect(problems({ database: { type: "external", url: "postgresql+asyncpg://authgent:pw@db.internal:5432/authgent" } })).toEqual([]);
+    expect(problems({ database: { type: "external", url: "postgresql+psycopg://authgent:pw@db.internal:5432/authgent?options=-c%20TimeZone%3DUTC" } })).toEqual([]);
+    expect(problems({ database: { type: "external", url: "postgresql+psycopg://authgent:pw@db.internal/authgent?sslmode=require&options=-c%20timezone%3Dutc" } })).toEqual([]);
     expect(problems({ database: { type: "external", url: "sqlite+aiosqlite:////srv/authgent.db" } })).toEqual([]);
   });
 
   it.each([
-    ["postgres://authgent:pw@db:5432/authgent", "uses postgres://, which authgent-server cannot open (it needs the async driver asyncpg); write postgresql+asyncpg://user:password@host:5432/dbname"],
+    ["postgres://authgent:pw@db:5432/authgent", "uses postgres://, which authgent-server cannot open (it needs the async-capable driver psycopg 3); write postgresql+psycopg://user:password@host:5432/dbname?options=-c%20TimeZone%3DUTC"],
+    // Upstream's [postgres] extra, which 0.3.4 cannot write through (test/interop/authgent-postgres-driver.test.ts).
+    ["postgresql+asyncpg://authgent:pw@db:5432/authgent", "uses postgresql+asyncpg://, which authgent-server 0.3.4 cannot write through (asyncpg refuses its timezone-aware timestamps: the first start fails storing its signing key); write postgresql+psycopg://user:password@host:5432/dbname?options=-c%20TimeZone%3DUTC"],
+    ["postgresql+psycopg://authgent:pw@db:5432/authgent", "must run its sessions in UTC: add options=-c%20TimeZone%3DUTC to the query"],
+    ["postgresql+psycopg://authgent:pw@db:5432/authgent?options=-c%20TimeZone%3DEurope/Berlin", "must run its sessions in UTC"],
     ["postgresql://authgent:pw@db:5432/authgent", "uses postgresql://, which authgent-server cannot open"],
     ["sqlite:///data/authgent.db", "uses sqlite://, which authgent-server cannot open (it needs the async driver aiosqlite); write sqlite+aiosqlite:////absolute/path/authgent.db"],
     ["sqlite+aiosqlite:///./authgent.db", "must name an absolute file path: sqlite+aiosqlite:////absolute/path/authgent.db (four slashes)"],
-    ["postgresql+asyncpg://authgent:pw@db:5432", "names no database; write postgresql+asyncpg://user:password@host:5432/dbname"],
+    ["postgresql+psycopg://authgent:pw@db:5432", "names no database; write postgresql+psycopg://user:password@host:5432/dbname?options=-c%20TimeZone%3DUTC"],
     ["mysql://authgent:pw@db/authgent", "uses mysql://, which authgent-server does not support"],
   ])("refuses %s, showing the right form and never the URL", (url, message) => {
     const found = problems({ database: { type: "external", url } });

@@ -17,7 +17,7 @@ describe("the generated Dockerfile", () => {
   it("installs the pinned authgent-server with its pinned dependencies, from wheels only, on the pinned base", () => {
     const dockerfile = renderDockerfile(PINNED);
     expect(dockerfile.split("\n")[1]).toBe(`FROM ${AUTHGENT_BASE_IMAGE}`);
-    expect(dockerfile).toContain('RUN pip install --no-cache-dir --only-binary=:all: -c /tmp/constraints.txt "authgent-server[postgres]==0.3.4"');
+    expect(dockerfile).toContain('RUN pip install --no-cache-dir --only-binary=:all: -c /tmp/constraints.txt "authgent-server[postgres]==0.3.4" "psycopg[binary]==3.3.9" &&');
   });
 
   it("runs as a fixed non-root user that owns the data directory, so a fresh named volume is writable", () => {
@@ -39,7 +39,7 @@ describe("the generated Dockerfile", () => {
 
   it("says so, and pins nothing else, for a release this repository does not test", () => {
     const dockerfile = renderDockerfile({ ...PINNED, version: "0.4.0" });
-    expect(dockerfile).toContain('RUN pip install --no-cache-dir "authgent-server[postgres]==0.4.0"');
+    expect(dockerfile).toContain('RUN pip install --no-cache-dir "authgent-server[postgres]==0.4.0" "psycopg[binary]==3.3.9"\n');
     expect(dockerfile).toContain("0.4.0 is not the release this repository tests (0.3.4)");
     expect(dockerfile).not.toContain("constraints");
   });

@@ -21,6 +21,9 @@ export const UTC_SESSION_OPTIONS = "-c TimeZone=UTC";
 /** The SQLAlchemy dialect+driver the server runs on Postgres with. */
 export const AUTHGENT_POSTGRES_SCHEME = "postgresql+psycopg";
 
+/** The URL form error messages and docs show. */
+export const AUTHGENT_POSTGRES_URL_FORM = "postgresql+psycopg://user:password@host:5432/dbname?options=-c%20TimeZone%3DUTC";
+
 export interface PostgresAddress {
   readonly host: string;
   readonly port: number;
@@ -48,4 +51,13 @@ export function redactDatabaseUrl(url: string): string {
   const colon = info.indexOf(":");
   if (colon === -1) return url;
   return `${scheme}${info.slice(0, colon)}:***@${url.slice(userinfo[0].length)}`;
+}
+
+/**
+ * Whether a Postgres URL's `options` query parameter sets the session time
+ * zone to UTC (`-c TimeZone=UTC`, or `--TimeZone=UTC`; names and value case-insensitive).
+ */
+export function hasUtcSessionOption(url: URL): boolean {
+  const options = url.searchParams.get("options") ?? "";
+  return /(?:^|\s)(?:-c\s*|--)timezone=(?:'?)(?:utc|etc\/utc)(?:'?)(?:\s|$)/i.test(options);
 }

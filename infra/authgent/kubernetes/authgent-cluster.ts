@@ -151,7 +151,8 @@ export class AuthgentCluster extends pulumi.ComponentResource {
     if (password === undefined) throw new Error("authgent.database.password is not set (the stack config validation reports how to set it)");
     const secret = new k8s.core.v1.Secret(
       `${name}-postgres-password`,
-      { metadata: meta("postgres"), type: "Opaque", stringData: { [POSTGRES_PASSWORD_KEY]: pulumi.secret(password) } },
+      // Fixed name, so a backup CronJob can read it (docs/authgent-kubernetes.md "Backups").
+      { metadata: meta("postgres", postgresHost(config)), type: "Opaque", stringData: { [POSTGRES_PASSWORD_KEY]: pulumi.secret(password) } },
       opts,
     );
     const host = postgresHost(config);

@@ -136,13 +136,14 @@ describe("a rollout server's resources", () => {
 });
 
 describe("Pulumi.example.yaml", () => {
-  it("is a valid stack whose rollout server deploys by percentage and whose renamed server keeps its script", async () => {
+  it("is a valid stack whose rollout server, a wave-0 canary, deploys by percentage and whose renamed server keeps its script", async () => {
     const config = await loadStackFileConfig("example");
     expect(config.servers.map((s) => [s.name, s.scriptName, s.rollout ?? null])).toEqual([
       ["tickets-mcp", "tickets-mcp", null],
-      ["billing-mcp", "billing-mcp", { share: 10 }],
+      ["billing-mcp", "billing-mcp", { share: 10, wave: 0 }],
       ["docs-search-mcp", "search-mcp", null],
     ]);
+    expect([config.rolloutWaveCount, config.rolloutWave]).toEqual([1, 0]);
     const { resources } = await renderFleet(config, { currentMigrationTag: "v1", deployments: deploymentsOf([STABLE]) });
     expect(resources.find((r) => r.name === "billing-mcp-deployment")?.inputs["versions"]).toEqual([
       { versionId: "billing-mcp-version-id", percentage: 10 },

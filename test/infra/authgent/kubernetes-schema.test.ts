@@ -70,7 +70,7 @@ beforeAll(async () => {
 }, 240_000);
 
 describe.each(Object.entries(VARIANTS))("%s", (_variant, text) => {
-  it.each(SUPPORTED_KUBERNETES_VERSIONS.map((version) => [version]))("every object is valid for Kubernetes %s", async (version, context) => {
+  it.for([...SUPPORTED_KUBERNETES_VERSIONS])("every object is valid for Kubernetes %s", async (version, context) => {
     if (skipped !== undefined) context.skip(skipped);
     const schema = schemas?.find((candidate) => candidate.version === version);
     if (!schema) throw new Error(`no schema for ${version}`);

@@ -12,6 +12,8 @@ export const RESOURCE_TYPES = {
   workersScriptSubdomain: "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain",
   remoteImage: "docker:index/remoteImage:RemoteImage",
   dockerContainer: "docker:index/container:Container",
+  /** The Kubernetes target's settings (`authgent.kubernetes`): the same AUTHGENT_* values as the container's envs. */
+  kubernetesConfigMap: "kubernetes:core/v1:ConfigMap",
 } as const;
 
 /** One entry of `WorkersScript.bindings` (the fields the policies read). */

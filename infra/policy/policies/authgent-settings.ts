@@ -3,10 +3,12 @@ import { isProductionStack, productionConfigSchema, type ProductionConfig } from
 import { RESOURCE_TYPES, stackOfUrn } from "../resources.ts";
 
 /**
- * authgent-server's settings as the Authgent container receives them: the
- * plain `NAME=value` entries of `docker.Container.envs` (secret entries are
- * skipped, and never echoed). `undefined` for a container that is not
- * authgent-server (no AUTHGENT_SERVER_URL).
+ * authgent-server's settings as the server receives them: on a Docker host
+ * the plain `NAME=value` entries of `docker.Container.envs` (secret entries
+ * are skipped, and never echoed); on Kubernetes the settings ConfigMap's
+ * `data` (secret settings live in a Secret the policies never read).
+ * `undefined` for anything that is not authgent-server's settings (no
+ * AUTHGENT_SERVER_URL: Caddy, Postgres, other ConfigMaps).
  */
 export function authgentSettings(props: Record<string, unknown>): Map<string, string> | undefined {
   const envs = Array.isArray(props.envs) ? props.envs : [];
@@ -16,7 +18,16 @@ export function authgentSettings(props: Record<string, unknown>): Map<string, st
     const at = entry.indexOf("=");
     if (at > 0) settings.set(entry.slice(0, at), entry.slice(at + 1));
   }
+  const data = props.data;
+  if (typeof data === "object" && data !== null && !Array.isArray(data)) {
+    for (const [name, value] of Object.entries(data)) if (typeof value === "string") settings.set(name, value);
+  }
   return settings.has("AUTHGENT_SERVER_URL") ? settings : undefined;
+}
+
+/** The resources that carry authgent-server's settings: its Docker container, or its ConfigMap on Kubernetes. */
+function carriesSettings(type: string): boolean {
+  return type === RESOURCE_TYPES.dockerContainer || type === RESOURCE_TYPES.kubernetesConfigMap;
 }
 
 /**
@@ -32,7 +43,7 @@ export const consentPolicy: ResourceValidationPolicy = {
   configSchema: { properties: { ...productionConfigSchema } },
   remediationSteps: "Set authgent.consentMode to ui (a consent page) or headless in Pulumi.production.yaml.",
   validateResource: (args, reportViolation) => {
-    if (args.type !== RESOURCE_TYPES.dockerContainer) return;
+    if (!carriesSettings(args.type)) return;
     if (!isProductionStack(stackOfUrn(args.urn), args.getConfig<ProductionConfig>())) return;
     const mode = authgentSettings(args.props)?.get("AUTHGENT_CONSENT_MODE") ?? (authgentSettings(args.props) ? "auto_approve" : undefined);
     if (mode === "auto_approve") {
@@ -70,7 +81,7 @@ export const registrationPolicy: ResourceValidationPolicy = {
     "Set authgent.registration.policy to token (clients present authgent.registration.token) or admin in Pulumi.production.yaml; or, if your MCP servers " +
     'are meant for anyone, record that decision in infra/policy/config/production.json: {"authgent-registration-not-open": {"allowOpenRegistration": true}}.',
   validateResource: (args, reportViolation) => {
-    if (args.type !== RESOURCE_TYPES.dockerContainer) return;
+    if (!carriesSettings(args.type)) return;
     const config = args.getConfig<RegistrationConfig>();
     if (!isProductionStack(stackOfUrn(args.urn), config) || config.allowOpenRegistration === true) return;
     const settings = authgentSettings(args.props);

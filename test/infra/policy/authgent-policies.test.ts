@@ -98,3 +98,23 @@ describe("authgent-registration-not-open", () => {
     expect(await violations(registrationPolicy, authgentContainer({ AUTHGENT_REGISTRATION_POLICY: "open" }), { allowOpenRegistration: true })).toEqual([]);
   });
 });
+
+describe("the settings policies on the Kubernetes target (authgent.kubernetes)", () => {
+  /** The settings ConfigMap the AuthgentCluster component declares. */
+  function settingsConfigMap(settings: Record<string, string>, stack = "production"): FakeResource {
+    return { type: RESOURCE_TYPES.kubernetesConfigMap, name: "authgent-settings", stack, props: { data: { AUTHGENT_SERVER_URL: "https://auth.yourcompany.com", ...settings } } };
+  }
+
+  it("flags auto_approve consent and open registration read from the settings ConfigMap", async () => {
+    expect(await violations(consentPolicy, settingsConfigMap({ AUTHGENT_CONSENT_MODE: "auto_approve" }))).toEqual([expect.stringContaining("AUTHGENT_CONSENT_MODE=auto_approve")]);
+    expect(await violations(registrationPolicy, settingsConfigMap({ AUTHGENT_REGISTRATION_POLICY: "open" }))).toEqual([expect.stringContaining("AUTHGENT_REGISTRATION_POLICY=open")]);
+  });
+
+  it("passes a consent page and token registration, and ignores other ConfigMaps", async () => {
+    expect(await violations(consentPolicy, settingsConfigMap({ AUTHGENT_CONSENT_MODE: "ui" }))).toEqual([]);
+    expect(await violations(registrationPolicy, settingsConfigMap({ AUTHGENT_REGISTRATION_POLICY: "token" }))).toEqual([]);
+    const other: FakeResource = { type: RESOURCE_TYPES.kubernetesConfigMap, name: "app-config", props: { data: { LOG_LEVEL: "debug" } } };
+    expect(await violations(consentPolicy, other)).toEqual([]);
+    expect(await violations(registrationPolicy, other)).toEqual([]);
+  });
+});

@@ -12,6 +12,7 @@ import { z } from "zod";
 import { DPOP_ALGORITHMS, SUPPORTED_ALGORITHMS } from "../worker/config.ts";
 import { rolloutSchema, rolloutStageSchema, rolloutWaveSchema, rolloutWavesSchema } from "./rollout-schema.ts";
 import { retiredServersSchema } from "./server-retirement.ts";
+import { serverBindingsSchema } from "./server-bindings.ts";
 
 /** Cloudflare account and zone identifiers: 32 lowercase hex characters. */
 const CLOUDFLARE_ID = /^[0-9a-f]{32}$/;
@@ -151,7 +152,11 @@ export const serverSettingsShape = {
   dpopProofMaxAge: integer(1, 600, "seconds").optional(),
   /** Require a server nonce (DPoP-Nonce, RFC 9449 §9) in DPoP proofs. @default false */
   dpopNonce: boolean.optional(),
-  /** Scopes this server's tools require; published for reviewers and the verify step. @default ["mcp:read", "mcp:write"] */
+  /**
+   * @deprecated The scopes come from the server's code (every scope its tools,
+   * resources and prompts require). Kept so existing stacks still parse: a
+   * value that differs from the code's is a config error naming both lists.
+   */
   scopes: z
     .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, { error: "must be scope tokens without spaces or quotes (RFC 6749 §3.3)" }), {
       error: "must be a list of scopes",
@@ -196,6 +201,12 @@ export const serverSchema = z.strictObject({
   customDomain: hostname.optional(),
   /** Zone routes to this script (the zone's DNS must already proxy the host). @default [] */
   routes: z.array(z.union([routeSchema.shape.pattern, routeSchema])).optional(),
+  /**
+   * How the stack supplies each binding the server's manifest declares
+   * (`NOTES_DB: { create: {} }`, `{ id: … }`, `{ service: … }`, `{ value: … }`;
+   * docs/deploying.md "Bindings"). Checked against the code at preview time. @default {}
+   */
+  bindings: serverBindingsSchema.optional(),
   /** Names of secrets (values under `secrets.<name>.<SECRET>`, set with `pulumi config set --secret`). @default [] */
   secrets: z.array(z.string().regex(SECRET_NAME, { error: "must be an upper-case name like MY_API_KEY" })).optional(),
   /** Worker entry point, relative to the repository root. @default "worker/index.ts" */

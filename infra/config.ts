@@ -19,6 +19,7 @@ import {
 } from "./config-schema.ts";
 import { SecretValue } from "./secret-value.ts";
 import type { RolloutConfig, RolloutStage } from "./rollout-schema.ts";
+import type { BindingSupply } from "./server-bindings.ts";
 import { assignWaves, DEFAULT_ROLLOUT_WAVE } from "./rollout-waves.ts";
 import { renameIssues } from "./server-renames.ts";
 import { retirementIssues } from "./server-retirement.ts";
@@ -88,7 +89,22 @@ export interface ServerConfig {
   /** Every worker var as deployed (defaults written out, so the deploy is explicit). */
   readonly vars: Readonly<Record<WorkerVarName, string>>;
   readonly rateLimit: { readonly namespaceId: string; readonly limit: number; readonly periodSeconds: number };
+  /**
+   * The scopes its tools require. Before the code is read (`server-code.ts`)
+   * this is the deprecated `scopes` setting or its default; the deploy
+   * replaces it with the scopes derived from the code.
+   */
   readonly scopes: readonly string[];
+  /** Where `scopes` was set explicitly (deprecated key), e.g. "servers[2].scopes"; absent when defaulted. */
+  readonly scopesSetAt?: string;
+  /** `servers[i].bindings`: how the stack supplies each binding of the server's manifest (checked against the code in `server-code.ts`). */
+  readonly bindings: Readonly<Record<string, BindingSupply>>;
+  /**
+   * Every value under `secrets.<server>`, whether `servers[i].secrets` or the
+   * server's manifest declares it (a value neither declares is reported once
+   * the code is read, `server-code.ts`).
+   */
+  readonly secretValues: ReadonlyMap<string, SecretValue>;
   readonly compatibilityDate: string;
   readonly compatibilityFlags: readonly string[];
   readonly keepBindings: readonly KeepableBindingType[];
@@ -279,6 +295,9 @@ function resolveServer(raw: RawStackConfig, server: RawServer, index: number, de
       periodSeconds: RATE_LIMITER.periodSeconds,
     },
     scopes: setting("scopes"),
+    ...(pick("scopes") !== undefined ? { scopesSetAt: setAt("scopes") } : {}),
+    bindings: { ...(server.bindings ?? {}) },
+    secretValues: new Map(Object.entries(raw.secrets?.[server.name] ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([name, value]) => [name, new SecretValue(value)])),
     compatibilityDate: setting("compatibilityDate"),
     compatibilityFlags: setting("compatibilityFlags"),
     keepBindings: setting("keepBindings"),
@@ -319,11 +338,7 @@ function resolveSecrets(raw: RawStackConfig, server: RawServer, at: string, issu
     }
     out.set(name, new SecretValue(value));
   }
-  for (const name of Object.keys(provided).sort()) {
-    if (!declared.includes(name)) {
-      issues.push({ path: `secrets.${server.name}.${name}`, message: `is not declared: add "${name}" to ${at}.secrets or remove the value` });
-    }
-  }
+  // A value neither servers[i].secrets nor the server's manifest declares is reported once the code is read (server-code.ts).
   return out;
 }
 

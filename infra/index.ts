@@ -7,6 +7,8 @@ import { CloudflareApiError, createCloudflareApi, providerEndpoint, type Cloudfl
 import { ClusterCheckError } from "./authgent/kubernetes/cluster-checks.ts";
 import { kubectlClusterReader } from "./authgent/kubernetes/kubectl-reader.ts";
 import { StackConfigError } from "./config.ts";
+import { createD1Api, type D1QueryApi } from "./d1-migrations.ts";
+import { ServerModuleError } from "./server-description.ts";
 import { loadPulumiConfig } from "./config-source.ts";
 import { MigrationLedgerError } from "./migrations.ts";
 import { deployStack, type StackOutputs } from "./program.ts";
@@ -17,11 +19,11 @@ export default async function main(): Promise<StackOutputs> {
   process.setSourceMapsEnabled(false);
   try {
     // The engine runs the providers in this process's working directory (program-dir.ts).
-    const api = cloudflareApi();
-    return await deployStack(loadPulumiConfig(), { migrationTags: api, deployments: api, cluster: kubectlClusterReader(), providerDir: process.cwd() });
+    const { api, d1 } = cloudflareApi();
+    return await deployStack(loadPulumiConfig(), { migrationTags: api, deployments: api, d1, cluster: kubectlClusterReader(), providerDir: process.cwd() });
   } catch (err) {
     // Known, actionable failures print as one message without a stack trace.
-    if (err instanceof StackConfigError || err instanceof MigrationLedgerError || err instanceof CloudflareApiError || err instanceof ClusterCheckError) throw runError(err.message);
+    if (err instanceof StackConfigError || err instanceof MigrationLedgerError || err instanceof CloudflareApiError || err instanceof ClusterCheckError || err instanceof ServerModuleError) throw runError(err.message);
     throw err;
   }
 }
@@ -42,7 +44,7 @@ function runError(message: string): pulumi.RunError {
  * `cloudflare:apiToken` (secret config) or CLOUDFLARE_API_TOKEN, and
  * `cloudflare:baseUrl` or CLOUDFLARE_BASE_URL (`providerEndpoint`).
  */
-function cloudflareApi(): CloudflareApi {
+function cloudflareApi(): { api: CloudflareApi; d1: D1QueryApi } {
   const cloudflareConfig = new pulumi.Config("cloudflare");
   const endpoint = providerEndpoint({ apiToken: cloudflareConfig.get("apiToken"), baseUrl: cloudflareConfig.get("baseUrl") }, process.env);
   if (!endpoint) {
@@ -51,5 +53,6 @@ function cloudflareApi(): CloudflareApi {
         "(the program reads each script's Durable Object migration tag, and each rollout server's deployment, before deploying it).",
     );
   }
-  return createCloudflareApi(endpoint);
+  // The D1 client applies created databases' SQL migrations (d1-migrations.ts); the token then needs D1: Edit.
+  return { api: createCloudflareApi(endpoint), d1: createD1Api(endpoint) };
 }

@@ -7,14 +7,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { deployAuthgent, type AuthgentOutputs } from "./authgent/deploy.ts";
 import type { ClusterReader } from "./authgent/kubernetes/cluster-checks.ts";
 import { checkAuthgentCluster } from "./authgent/kubernetes/preview-check.ts";
-import { buildBundles, type BundleBuilder } from "./bundles.ts";
+import type { BundleBuilder } from "./bundles.ts";
 import { noDeployments, type DeploymentReader, type MigrationTagReader } from "./cloudflare-api.ts";
 import type { FleetConfig } from "./config.ts";
 import { McpFleet, type McpFleetArgs } from "./components/mcp-fleet.ts";
+import type { D1QueryApi } from "./d1-migrations.ts";
+import { dataNotes } from "./data-notes.ts";
 import { withCheapStacks } from "./declare-fast.ts";
 import { planMigrations, type MigrationLedger } from "./migrations.ts";
 import { migrationNotes, renameNotes, retirementNotes, waveNotes } from "./preview-notes.ts";
 import { programDirectory } from "./program-dir.ts";
+import { loadFleetCode } from "./server-code.ts";
 import { planRollouts } from "./rollout.ts";
 
 /** Logical name of the fleet component (parent of every server). */
@@ -49,12 +52,19 @@ export interface DeployStackOptions {
   readonly cluster?: ClusterReader;
   /** Escape hatch applied to every server's script args. @default identity */
   readonly transformScript?: McpFleetArgs["transformScript"];
+  /** Applies the SQL migrations of the D1 databases the stack creates, during `pulumi up`. @default none — listed in the notes, not applied (offline plan) */
+  readonly d1?: D1QueryApi;
 }
 
 /** Stack outputs, one entry per server; `authgent` when the stack deploys Authgent (issue 4). */
 export type StackOutputs = { readonly servers: McpFleet["servers"]; readonly authgent?: AuthgentOutputs };
 
-export async function deployStack(config: FleetConfig, options: DeployStackOptions): Promise<StackOutputs> {
+export async function deployStack(stackConfig: FleetConfig, options: DeployStackOptions): Promise<StackOutputs> {
+  // The servers' code first (local, no API call): one bundle per source, described once, and every
+  // binding the code declares checked against the stack, so a mismatch fails before any request.
+  const code = await loadFleetCode(stackConfig, { providerDir: options.providerDir ?? programDirectory(), ...(options.build ? { build: options.build } : {}) });
+  // From here on each server's `scopes` are the ones its code requires.
+  const { config } = code;
   const names = config.servers.map((s) => s.scriptName);
   const deployedTags = new Map<string, string | undefined>();
   const recordingReader: MigrationTagReader = {
@@ -65,24 +75,26 @@ export async function deployStack(config: FleetConfig, options: DeployStackOptio
     },
   };
   await checkAuthgentCluster(config, options.cluster, options.note ?? logNote);
-  const migrations = await planMigrations(config.accountId, names, recordingReader, options.ledger);
+  const migrations = await planMigrations(config.accountId, names, recordingReader, options.ledger, code.ledgers);
   const rollouts = await planRollouts(config, options.deployments ?? noDeployments(), migrations);
   // A held server (its wave is not moving) applies no migration this run: it waits for its wave.
   const moving = names.filter((name) => rollouts.plans.get(name)?.plan.kind !== "hold");
   const notes = [
     ...renameNotes(config.servers),
     ...retirementNotes(config.servers, config.retiredServers ?? []),
+    ...dataNotes(config.servers, code.servers, config.retiredServers ?? []),
     ...migrationNotes(moving, deployedTags, migrations),
     ...waveNotes(config, rollouts.plans),
     ...rollouts.notes,
   ];
   for (const note of notes) (options.note ?? logNote)(note);
-  const bundles = await buildBundles(config.servers, options.providerDir ?? programDirectory(), options.build);
   const fleet = withCheapStacks(
     () =>
       new McpFleet(FLEET_NAME, {
         config,
-        bundles,
+        bundles: code.bundles,
+        code: code.servers,
+        ...(options.d1 ? { d1: options.d1 } : {}),
         migrations,
         rollouts: rollouts.plans,
         ...(options.transformScript ? { transformScript: options.transformScript } : {}),

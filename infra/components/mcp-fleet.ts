@@ -4,7 +4,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { DeployBundle } from "../bundles.ts";
 import type { FleetConfig } from "../config.ts";
+import type { D1QueryApi } from "../d1-migrations.ts";
 import type { ScriptMigrations } from "../migrations.ts";
+import type { ServerCode } from "../server-code.ts";
 import type { RolloutPlan } from "../rollout.ts";
 import { McpWorker, type McpWorkerArgs } from "./mcp-worker.ts";
 import { MCP_FLEET_TYPE } from "./type-tokens.ts";
@@ -22,6 +24,10 @@ export interface McpFleetArgs {
   readonly rollouts?: ReadonlyMap<string, { readonly plan: RolloutPlan; readonly scriptExists: boolean }>;
   /** Escape hatch applied to every server's script args. @default identity */
   readonly transformScript?: McpWorkerArgs["transformScript"];
+  /** Each server's code resolved against the stack, by server name (`loadFleetCode`). @default none — kit bindings only */
+  readonly code?: ReadonlyMap<string, ServerCode>;
+  /** Applies created D1 databases' migrations during `pulumi up`. @default none */
+  readonly d1?: D1QueryApi;
 }
 
 /** What each server exports. */
@@ -61,6 +67,8 @@ export class McpFleet extends pulumi.ComponentResource {
           ...(rollout ? { rollout } : {}),
           ...(args.transformScript ? { transformScript: args.transformScript } : {}),
           ...(retired.has(server.name) ? { deleteData: true } : {}),
+          ...(args.code?.has(server.name) ? { code: args.code.get(server.name) } : {}),
+          ...(args.d1 ? { d1: args.d1 } : {}),
         },
         { parent: this },
       );

@@ -13,6 +13,9 @@ import type { ScriptMigrations } from "../migrations.ts";
 import type { RolloutPlan } from "../rollout.ts";
 import { createWorkerRollout, HOLD_ALL_INPUTS, VERSION_INPUTS, type WorkerRollout } from "./worker-rollout.ts";
 import { scriptBindings, type ScriptBinding } from "../worker-bindings.ts";
+import type { D1QueryApi } from "../d1-migrations.ts";
+import type { ServerCode } from "../server-code.ts";
+import { createBindingResources } from "./binding-resources.ts";
 import { MCP_WORKER_TYPE } from "./type-tokens.ts";
 
 /** Pulumi type token of the component. */
@@ -25,6 +28,15 @@ export interface McpWorkerArgs {
   readonly server: ServerConfig;
   /** The bundle of `server.source`. */
   readonly bundle: DeployBundle;
+  /**
+   * What the server's code declares, resolved against the stack
+   * (`loadFleetCode`): its manifest bindings (created resources, references)
+   * and its own Durable Objects are bound too.
+   * @default none — only the kit's bindings
+   */
+  readonly code?: ServerCode;
+  /** Applies created D1 databases' SQL migrations during `pulumi up`. @default none — listed, not applied */
+  readonly d1?: D1QueryApi;
   /**
    * Durable Object migration steps still pending for this script (from
    * `planMigrations`: only the steps after its deployed tag).
@@ -71,6 +83,8 @@ export class McpWorker extends pulumi.ComponentResource {
   readonly rollout?: WorkerRollout;
   /** Id of the version this run deploys (`rollout:` servers), for `npm run verify` to pin. */
   readonly versionId?: pulumi.Output<string>;
+  /** Resources created for the server's manifest bindings (KV, D1, R2, queues), by binding name. */
+  readonly data: ReadonlyMap<string, pulumi.CustomResource>;
 
   /** Earlier logical names (`previousNames`), so a renamed server keeps its resources instead of replacing them. */
   private readonly previousNames: readonly string[];
@@ -79,7 +93,15 @@ export class McpWorker extends pulumi.ComponentResource {
     super(MCP_WORKER_TYPE, name, {}, { ...opts, aliases: [...(opts?.aliases ?? []), ...args.server.previousNames.map((previous) => ({ name: previous }))] });
     const { server } = args;
     this.previousNames = server.previousNames;
-    const bindings = scriptBindings(server);
+    const data = args.code
+      ? createBindingResources(
+          name,
+          { accountId: args.accountId, code: args.code, stackSecrets: new Set(server.secrets.keys()), ...(args.d1 ? { d1: args.d1 } : {}) },
+          (suffix) => ({ parent: this, aliases: this.aliases(suffix) }),
+        )
+      : undefined;
+    this.data = data?.created ?? new Map();
+    const bindings = [...scriptBindings(server), ...(data?.bindings ?? [])];
     const scriptArgs = this.scriptArgs(args, bindings);
     const held = args.rollout?.plan.kind === "hold";
     this.script = this.createScript(name, scriptArgs, { rolling: args.rollout !== undefined, held, protect: !args.deleteData && bindings.some(holdsData) });

@@ -11,3 +11,5 @@ export const MCP_FLEET_TYPE = "authgent-edge:index:McpFleet";
 export const MCP_WORKER_TYPE = "authgent-edge:index:McpWorker";
 /** @pulumi/cloudflare `WorkersScript` (its `__pulumiType`). */
 export const WORKERS_SCRIPT_TYPE = "cloudflare:index/workersScript:WorkersScript";
+/** `D1Migrations`: a created D1 database's SQL migrations, applied during `pulumi up`. */
+export const D1_MIGRATIONS_TYPE = "authgent-edge:index:D1Migrations";

@@ -21,7 +21,7 @@ const ROUTE = "cloudflare:index/workersRoute:WorkersRoute";
 const SUBDOMAIN = "cloudflare:index/workersScriptSubdomain:WorkersScriptSubdomain";
 const COUNT = 25;
 /** Relative to the repository root, as a stack's `source:` setting. */
-const SECOND_SOURCE = "test/infra/support/second-worker-source.ts";
+const SECOND_SOURCE = "test/worker/fixtures/second-server.ts";
 
 function countingBuilder(): { build: BundleBuilder; calls: string[] } {
   const calls: string[] = [];
@@ -82,7 +82,7 @@ describe("a 25-server fleet", () => {
     expect(upload("mcp-01")).toEqual(upload("mcp-03"));
     expect(upload("mcp-01").contentSha256).not.toBe(upload("mcp-00").contentSha256);
     expect(upload("mcp-00").contentFile).toBe("../dist/worker/index.js"); // relative to infra/, where the provider runs
-    expect(upload("mcp-01").contentFile).toBe("../dist/workers/test-infra-support-second-worker-source/index.js");
+    expect(upload("mcp-01").contentFile).toBe("../dist/workers/test-worker-fixtures-second-server/index.js");
   });
 
   it("bundles byte for byte the same on every build, so the hash moves only when the code does", async () => {

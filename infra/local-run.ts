@@ -13,6 +13,12 @@ export interface LocalRunTarget {
   readonly stack: string;
   /** The server's script name. */
   readonly server: string;
+  /** Its worker entry point, relative to the repository root. */
+  readonly source: string;
+  /** Values of the manifest's `var` bindings the stack supplies, by binding name. @default {} */
+  readonly bindingVars?: Readonly<Record<string, string>>;
+  /** Names of the resources the stack creates or references (D1 database, KV title, bucket, queue, dataset), by binding name. @default {} */
+  readonly resourceNames?: Readonly<Record<string, string>>;
   /** Every `plain_text` binding the script deploys with, by var name. */
   readonly vars: Readonly<Partial<Record<WorkerVarName, string>>>;
   /** The Durable Object binding (name and class) the script deploys with. */
@@ -61,6 +67,7 @@ export function localRunTarget(stack: string, server: ServerConfig): LocalRunTar
   return {
     stack,
     server: server.name,
+    source: server.source,
     vars,
     durableObject: durableObject ?? { binding: MCP_AGENT.binding, className: MCP_AGENT.className },
     rateLimit: rateLimit ?? { binding: RATE_LIMITER.binding, limit: server.rateLimit.limit, periodSeconds: RATE_LIMITER.periodSeconds },

@@ -8,12 +8,14 @@
  * authgent-server locally (scripts/lib/authgent/dev-authgent.ts).
  */
 import { constants } from "node:os";
-import { resolve, relative } from "node:path";
+import { join, resolve, relative } from "node:path";
 import { parseArgs } from "node:util";
-import { bundleWorker, REPO_ROOT } from "../infra/worker-bundle.ts";
+import { describeServerSource } from "../infra/server-description.ts";
+import { REPO_ROOT, WORKER_ENTRY } from "../infra/worker-bundle.ts";
 import { SCOPES } from "../worker/bindings.ts";
 import { formatDevBanner } from "./lib/dev-banner.ts";
-import { checkServerModule } from "./lib/server-module.ts";
+import { describeLocalServer, LocalServiceFlagError, parseServiceFlags, prepareLocalServer } from "./lib/dev-local-server.ts";
+import { LocalBindingError } from "./lib/local-bindings.ts";
 import { createDevDpopSession, devTokenPlan, formatDevDpopSection, saveDevDpopSession } from "./lib/dev-token.ts";
 import { resolveLocalRun } from "../infra/local-run.ts";
 import { startLocalIssuer, type IssuerAlg, type LocalIssuer } from "./lib/local-issuer.ts";
@@ -36,11 +38,18 @@ const USAGE = `Usage: npm start -- [options]
                       Python >= 3.11) as the issuer, data in --state-dir; development only
   --issuer-port <n>   Port of the local issuer (default: --port + 1, with --authgent any free port;
                       0 = any free port)
-  --state-dir <dir>   Where Durable Object storage persists (default .dev-state)
-  --stack <name>      Run a server of Pulumi.<name>.yaml with the vars and bindings it deploys with
-                      (audience = this local URL, issuer = --issuer or the local development issuer)
+  --state-dir <dir>   Where local data persists (default .dev-state): Durable Objects, and the
+                      manifest's D1, KV, R2 and secrets file; a --stack run keeps each server's
+                      data in <dir>/<stack>/<server>/
+  --stack <name>      Run a server of Pulumi.<name>.yaml: its source, vars and bindings, with local
+                      D1/KV/R2/queues (audience = this local URL, issuer = --issuer or the local
+                      development issuer)
   --server <name>     Which server of --stack (needed when the stack has several)
   --source <entry>    Run this server module (defineMcpServer) instead of the default server
+                      (or instead of the stack server's source)
+  --service <BINDING>=<module>
+                      Run <module> (a Worker module) as the local Worker the server's service
+                      binding BINDING reaches; it gets the server's local secrets. Repeatable
   -h, --help          Show this help`;
 
 /** Loopback only: the dev token is a real credential for this server. */
@@ -59,6 +68,8 @@ interface DevArgs {
   readonly server?: string;
   /** A server module to bundle instead of worker/index.ts. */
   readonly source?: string;
+  /** `--service BINDING=<module>` by binding. */
+  readonly services: ReadonlyMap<string, string>;
 }
 
 class UsageError extends Error {}
@@ -77,6 +88,7 @@ function parseDevArgs(argv: string[]): DevArgs | "help" {
       stack: { type: "string" },
       server: { type: "string" },
       source: { type: "string" },
+      service: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -94,6 +106,7 @@ function parseDevArgs(argv: string[]): DevArgs | "help" {
     ...(values.stack === undefined ? {} : { stack: values.stack }),
     ...(values.server === undefined ? {} : { server: values.server }),
     ...(values.source === undefined ? {} : { source: resolve(process.cwd(), values.source) }),
+    services: parseServiceFlags(values.service ?? []),
   };
 }
 
@@ -128,8 +141,21 @@ async function main(argv: string[]): Promise<void> {
   // A bad stack config fails here, before anything starts.
   const target = args.stack ? await resolveLocalRun({ stack: args.stack, ...(args.server ? { server: args.server } : {}) }) : undefined;
 
-  // A server definition error fails here, naming the offender, before anything starts.
-  if (args.source) await checkServerModule(args.source);
+  // The stack server's own source unless --source overrides it. Bundled once and evaluated in Node:
+  // a definition error fails here, naming the offender, and the manifest says which bindings to stand in for.
+  const source = args.source ?? (target ? resolve(REPO_ROOT, target.source) : WORKER_ENTRY);
+  const { description, bundle } = await describeServerSource(source);
+  // Each stack server keeps its own local data, so two servers never share a Durable Object or a database.
+  const dataDir = target ? join(args.stateDir, target.stack, target.server) : args.stateDir;
+  const serverName = target?.server ?? description.name;
+  const local = await prepareLocalServer({
+    server: serverName,
+    manifest: description.manifest,
+    dataDir,
+    services: args.services,
+    ...(target ? { vars: target.bindingVars ?? {}, resourceNames: target.resourceNames ?? {}, stackSecrets: target.secretNames } : {}),
+  });
+  const devScope = description.scopes.length > 0 ? description.scopes.join(" ") : DEV_SCOPE;
   // No Python >= 3.11 fails here (exit 2, naming what is missing); a cold install takes ~20 s once.
   const venv: AuthgentVenv | undefined = args.authgent ? await ensureDevAuthgentVenv((line) => console.log(`[authgent] ${line}`)) : undefined;
   const authgentPort = venv ? await devAuthgentPort(args.issuerPort) : undefined;
@@ -138,8 +164,7 @@ async function main(argv: string[]): Promise<void> {
       throw new Error(`port ${authgentPort} on ${HOST} (authgent-server) is already in use; pick another port with --issuer-port`, { cause: err });
     });
   }
-  const bundle = await bundleWorker(args.source ? { entry: args.source, outfile: resolve(REPO_ROOT, "dist/dev-server/index.js") } : {});
-  console.log(`Built ${relative(REPO_ROOT, bundle.path)}${args.source ? ` from ${displayPath(args.source)}` : ""}`);
+  console.log(`Built ${relative(REPO_ROOT, bundle.path)}${source !== WORKER_ENTRY ? ` from ${displayPath(source)}` : ""}`);
 
   const origin = `http://${HOST}:${args.port}`;
   // A stack may narrow JWT_ALGORITHMS or MAX_TOKEN_LIFETIME: the dev token must still pass.
@@ -155,12 +180,14 @@ async function main(argv: string[]): Promise<void> {
   };
   try {
     // The authorization server issues tokens for this server only, within the stack's lifetime cap.
-    issuer = args.issuer || venv ? undefined : await startDevIssuer(args.issuerPort, tokenPlan.alg, { [origin]: [SCOPES.read, SCOPES.write] }, tokenPlan.ttlSeconds);
+    issuer = args.issuer || venv ? undefined : await startDevIssuer(args.issuerPort, tokenPlan.alg, { [origin]: devScope.split(" ") }, tokenPlan.ttlSeconds);
     worker = await startLocalWorker({
       bundlePath: bundle.path,
       port: args.port,
       host: HOST,
-      persistDir: args.stateDir,
+      persistDir: dataDir,
+      bindings: { ...local.bindings, text: { ...local.bindings.text, ...local.extraSecrets } },
+      services: local.services,
       // MCP clients check `resource` against the URL they called (RFC 9728 §3.3), so the audience is local.
       vars: { ...target?.vars, AUTHGENT_ISSUER: args.issuer ?? authgentIssuer ?? issuer?.issuer, MCP_AUDIENCE: origin },
       ...(target ? { rateLimit: target.rateLimit.limit } : {}),
@@ -183,21 +210,27 @@ async function main(argv: string[]): Promise<void> {
     await stop();
     throw err;
   }
-  const token = issuer ? await issuer.mint(origin, { ttlSeconds: tokenPlan.ttlSeconds, claims: { scope: DEV_SCOPE } }) : undefined;
+  const token = issuer ? await issuer.mint(origin, { ttlSeconds: tokenPlan.ttlSeconds, claims: { scope: devScope } }) : undefined;
 
   if (target) {
-    console.log(`Stack ${target.stack}, server ${target.server}: deployed vars and bindings, local audience and issuer`);
-    if (target.secretNames.length > 0) console.log(`Not available locally (encrypted in the stack): ${target.secretNames.join(", ")}`);
+    console.log(`Stack ${target.stack}, server ${target.server} (${displayPath(resolve(REPO_ROOT, target.source))}): deployed vars and bindings, local audience and issuer`);
     for (const warning of target.warnings ?? []) console.warn(`warning: ${warning}`);
   }
+  const bindingLines = describeLocalServer(local, description.manifest, {
+    dataDir,
+    services: new Map([...args.services].map(([binding, module]) => [binding, displayPath(resolve(process.cwd(), module))])),
+    migrations: worker.migrations,
+  });
+  if (bindingLines.length > 0) console.log(["Local bindings:", ...bindingLines.map((line) => `  ${line}`)].join("\n"));
+  for (const note of local.bindings.notes) console.log(`note: ${note}`);
   console.log(
     formatDevBanner({
       origin: worker.url,
       issuer: args.issuer ?? authgent?.issuer ?? issuer?.issuer ?? "",
       token,
       tokenTtlSeconds: tokenPlan.ttlSeconds,
-      scope: DEV_SCOPE,
-      stateDir: displayPath(args.stateDir),
+      scope: devScope,
+      stateDir: displayPath(dataDir),
       oauth: issuer?.authorizationServer !== undefined,
       ...(authgent
         ? {
@@ -218,7 +251,7 @@ async function main(argv: string[]): Promise<void> {
   if (devIssuer) {
     // RFC 9449: a second dev token bound to a key kept in the state dir; scripts/dpop-proof.ts signs its proofs.
     const dpop = await createDevDpopSession(`${origin}/mcp`, (jkt) =>
-      devIssuer.mint(origin, { ttlSeconds: tokenPlan.ttlSeconds, claims: { scope: DEV_SCOPE, cnf: { jkt } } }),
+      devIssuer.mint(origin, { ttlSeconds: tokenPlan.ttlSeconds, claims: { scope: devScope, cnf: { jkt } } }),
     );
     await saveDevDpopSession(args.stateDir, dpop);
     console.log(formatDevDpopSection(dpop, displayPath(args.stateDir), target?.vars.REQUIRE_DPOP === "true"));
@@ -275,7 +308,13 @@ async function startDevIssuer(port: number, alg: IssuerAlg, resources: Record<st
 main(process.argv.slice(2)).catch((err: unknown) => {
   // A missing prerequisite (no Python >= 3.11 for --authgent) is the caller's to fix, like a bad flag.
   const missing = err instanceof AuthgentSetupError && err.code === "ERR_PYTHON_MISSING";
-  const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
+  // Fixed by changing the command line: a flag, a server name, a --service for an unwired service binding.
+  const usage =
+    err instanceof UsageError ||
+    err instanceof LocalServiceFlagError ||
+    (err instanceof LocalBindingError && err.problem === "service_unwired") ||
+    (err as { code?: string }).code === "ERR_SERVER_SELECTION" ||
+    (err as { code?: string }).code?.startsWith("ERR_PARSE_ARGS");
   console.error(`npm start: ${err instanceof Error ? err.message : String(err)}`);
   if (usage) console.error(`\n${USAGE}`);
   process.exit(usage || missing ? 2 : 1);

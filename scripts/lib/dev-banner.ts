@@ -14,7 +14,7 @@ export interface DevBannerInput {
   readonly tokenTtlSeconds?: number;
   /** Scope string of `token` (or the scopes to request from a real Authgent). */
   readonly scope: string;
-  /** Where Durable Object storage is persisted, relative to the repo. */
+  /** Where the server's local data (Durable Objects, D1, KV, R2, its secrets file) persists, relative to the repo. */
   readonly stateDir: string;
   /** Whether `issuer` is the development OAuth authorization server (clients can run the flow). @default false */
   readonly oauth?: boolean;
@@ -36,7 +36,7 @@ export function formatDevBanner(input: DevBannerInput): string {
     `Issuer:            ${input.issuer}${
       input.issuerNote ? `  (${input.issuerNote})` : input.oauth ? "  (development authorization server)" : input.token ? "  (local development issuer)" : ""
     }`,
-    `Durable Objects:   ${input.stateDir}/  (delete it to start from empty storage)`,
+    `Local data:        ${input.stateDir}/  (Durable Objects, D1, KV, R2, secrets.env; delete it to start empty)`,
     "",
   ];
   if (input.oauth) {

@@ -19,11 +19,15 @@ import type { ServerManifest } from "../../worker/kit/manifest.ts";
  */
 export const HYPERDRIVE_LOCAL_ENV_PREFIX = "CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_";
 
+/** Why a declared binding cannot be provided locally. */
+export type LocalBindingProblem = "service_unwired" | "hyperdrive_unset" | "var_missing" | "secret_missing" | "ai_twice";
+
 export class LocalBindingError extends Error {
   readonly code = "ERR_LOCAL_BINDING";
   constructor(
     /** The `env` name of the binding that cannot be provided. */
     readonly binding: string,
+    readonly problem: LocalBindingProblem,
     message: string,
   ) {
     super(message);
@@ -35,8 +39,14 @@ export interface LocalBindingInputs {
   /** The server's script name, for messages and default resource names. */
   readonly server: string;
   readonly manifest: ServerManifest;
-  /** Values of the manifest's `var` bindings (the stack's). A declared var without one is an error. @default {} */
+  /** Values of the manifest's `var` bindings (the stack's). @default {} */
   readonly vars?: Readonly<Record<string, string>>;
+  /**
+   * A declared var without a value: `"error"` (a stack run, where the stack
+   * must supply every var), or `"empty"` (a `--source` run, no stack to ask:
+   * the var is bound empty and a note says so). @default "error"
+   */
+  readonly missingVar?: "error" | "empty";
   /** Values of the manifest's `secret` bindings (the local secrets file's). A declared secret without one is an error. @default {} */
   readonly secrets?: Readonly<Record<string, string>>;
   /** Service binding name → the local Worker (its Miniflare `name`) it reaches. A declared service without one is an error. @default {} */
@@ -44,7 +54,7 @@ export interface LocalBindingInputs {
   /**
    * Binding name → the resource's name in the stack (D1 database, KV namespace
    * title, bucket, queue, dataset). Locally it only keys persistence and shows
-   * in logs. @default `<server>-<binding>` in lower case
+   * in logs. @default `<server>-<binding>`, lower case, `_` as `-` (the stack's default)
    */
   readonly resourceNames?: Readonly<Record<string, string>>;
   /** Where Hyperdrive connection strings are read. @default {} */
@@ -105,7 +115,8 @@ export function planLocalBindings(inputs: LocalBindingInputs): LocalBindingsPlan
   const d1Migrations: LocalD1Migrations[] = [];
   const notes: string[] = [];
   let ai: { binding: string } | undefined;
-  const resourceName = (binding: string): string => inputs.resourceNames?.[binding] ?? `${inputs.server}-${binding}`.toLowerCase();
+  // The stack's default name for a created resource (infra/server-bindings.ts defaultResourceName).
+  const resourceName = (binding: string): string => inputs.resourceNames?.[binding] ?? `${inputs.server}-${binding.toLowerCase().replace(/_/g, "-")}`;
 
   for (const [binding, declaration] of Object.entries(inputs.manifest.bindings ?? {})) {
     switch (declaration.kind) {
@@ -129,7 +140,7 @@ export function planLocalBindings(inputs: LocalBindingInputs): LocalBindingsPlan
       case "service": {
         const target = inputs.services?.[binding];
         if (target === undefined) {
-          throw new LocalBindingError(binding, `server ${inputs.server}: service binding ${binding} has no local Worker to reach; pass --service ${binding}=<worker module>`);
+          throw new LocalBindingError(binding, "service_unwired", `server ${inputs.server}: service binding ${binding} has no local Worker to reach; pass --service ${binding}=<worker module>`);
         }
         serviceBindings[binding] = target;
         break;
@@ -138,25 +149,30 @@ export function planLocalBindings(inputs: LocalBindingInputs): LocalBindingsPlan
         const variable = `${HYPERDRIVE_LOCAL_ENV_PREFIX}${binding}`;
         const connection = inputs.env?.[variable];
         if (!connection) {
-          throw new LocalBindingError(binding, `server ${inputs.server}: Hyperdrive binding ${binding} needs a local Postgres: set ${variable}=postgres://user:password@127.0.0.1:5432/db`);
+          throw new LocalBindingError(binding, "hyperdrive_unset", `server ${inputs.server}: Hyperdrive binding ${binding} needs a local Postgres: set ${variable}=postgres://user:password@127.0.0.1:5432/db`);
         }
         hyperdrives[binding] = connection;
         break;
       }
       case "ai":
-        if (ai) throw new LocalBindingError(binding, `server ${inputs.server}: Workers AI is bound as ${ai.binding} already; declare one ai binding`);
+        if (ai) throw new LocalBindingError(binding, "ai_twice", `server ${inputs.server}: Workers AI is bound as ${ai.binding} already; declare one ai binding`);
         ai = { binding };
         notes.push(`${binding}: Workers AI runs only on Cloudflare; calls fail locally ("Binding ${binding} needs to be run remotely")`);
         break;
       case "var": {
         const value = inputs.vars?.[binding];
-        if (value === undefined) throw new LocalBindingError(binding, `server ${inputs.server}: var ${binding} has no value; set it in the stack's server entry`);
+        if (value === undefined && inputs.missingVar === "empty") {
+          text[binding] = "";
+          notes.push(`${binding}: var bound empty (no stack supplies it; run with --stack <name> --server <name> for the stack's value)`);
+          break;
+        }
+        if (value === undefined) throw new LocalBindingError(binding, "var_missing", `server ${inputs.server}: var ${binding} has no value: the stack's server entry sets it (bindings.${binding}: { value: … }); run it with npm start -- --stack <name> --server <name>`);
         text[binding] = value;
         break;
       }
       case "secret": {
         const value = inputs.secrets?.[binding];
-        if (value === undefined) throw new LocalBindingError(binding, `server ${inputs.server}: secret ${binding} has no local value; add ${binding}=<value> to the server's local secrets file`);
+        if (value === undefined) throw new LocalBindingError(binding, "secret_missing", `server ${inputs.server}: secret ${binding} has no local value; add ${binding}=<value> to the server's local secrets file`);
         text[binding] = value;
         break;
       }

@@ -1,0 +1,163 @@
+/**
+ * `npm start` with a server whose manifest declares bindings: local D1 (with
+ * its migrations applied) and KV persisted in the state dir, a service
+ * binding to a local Worker given with `--service`, secrets from the local
+ * secrets file; and the usage errors (exit 2) that name the choices.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../infra/worker-bundle.ts";
+import { connectClient, freePort, textOf } from "../e2e/support/harness.ts";
+
+const TSX = resolve(REPO_ROOT, "node_modules/.bin/tsx");
+const cleanup: (() => Promise<void>)[] = [];
+
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+interface Run {
+  readonly child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function runDev(args: string[]): Run {
+  const child = spawn(TSX, ["scripts/dev.ts", ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const run: Run = {
+    child,
+    stdout: "",
+    stderr: "",
+    exited: new Promise((resolveExit) => child.once("exit", (code, signal) => resolveExit({ code, signal }))),
+  };
+  child.stdout?.on("data", (chunk: Buffer) => (run.stdout += chunk.toString("utf8")));
+  child.stderr?.on("data", (chunk: Buffer) => (run.stderr += chunk.toString("utf8")));
+  cleanup.push(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      await run.exited;
+    }
+  });
+  return run;
+}
+
+function waitForOutput(run: Run, pattern: RegExp): Promise<RegExpMatchArray> {
+  return new Promise((resolveMatch, reject) => {
+    const check = (): boolean => {
+      const match = run.stdout.match(pattern);
+      if (match) resolveMatch(match);
+      return match !== null;
+    };
+    if (check()) return;
+    run.child.stdout?.on("data", () => void check());
+    void run.exited.then(({ code }) => {
+      if (!check()) reject(new Error(`npm start exited (${code}) before printing ${pattern}:\n${run.stdout}\n${run.stderr}`));
+    });
+  });
+}
+
+async function stop(run: Run): Promise<void> {
+  run.child.kill("SIGINT");
+  await run.exited;
+}
+
+async function tempStateDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "authgent-dev-manifest-"));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+describe("npm start -- --source <a server with a manifest>", () => {
+  it("runs the notes example on local D1 and KV, applies its migrations once, and keeps notes across restarts", async () => {
+    const stateDir = await tempStateDir();
+    const port = await freePort();
+    // A fixed issuer port: notes belong to iss|sub, and the issuer URL names its port.
+    const args = ["--source", "examples/notes/server.ts", "--port", String(port), "--issuer-port", String(await freePort()), "--state-dir", stateDir];
+    const first = runDev(args);
+    const [, mcpUrl] = await waitForOutput(first, /MCP server:\s+(\S+)/);
+    const [, token] = await waitForOutput(first, /export MCP_TOKEN=(\S+)/);
+    expect(first.stdout).toContain(`NOTES_DB: local D1 "notes-notes-db" in ${stateDir}/d1/, migrations: 2 applied now, 0 before`);
+    expect(first.stdout).toContain(`NOTES_CACHE: local KV "notes-notes-cache" in ${stateDir}/kv/`);
+    // The dev token carries the served server's scopes, not the default server's.
+    expect(first.stdout).toContain('Dev token (scope "notes:read notes:write"');
+    const { client } = await connectClient(new URL(mcpUrl ?? ""), token ?? "");
+    const created = await client.callTool({ name: "create_note", arguments: { title: "kept", body: "across restarts" } });
+    const id = (created.structuredContent as { note: { id: string } }).note.id;
+    await client.close();
+    await stop(first);
+
+    const second = runDev(args);
+    const [, token2] = await waitForOutput(second, /export MCP_TOKEN=(\S+)/);
+    expect(second.stdout).toContain("migrations: 0 applied now, 2 before");
+    const again = await connectClient(new URL(mcpUrl ?? ""), token2 ?? "");
+    try {
+      const read = await again.client.callTool({ name: "get_note", arguments: { id } });
+      expect((read.structuredContent as { note: { body: string } }).note.body).toBe("across restarts");
+    } finally {
+      await again.client.close();
+    }
+  });
+
+  it("binds BACKEND to the Worker given with --service and shares a generated secret with it, printing neither", async () => {
+    const stateDir = await tempStateDir();
+    const port = await freePort();
+    const run = runDev([
+      "--source",
+      "examples/backend-caller/server.ts",
+      "--service",
+      "BACKEND=examples/backend-caller/demo-backend.ts",
+      "--port",
+      String(port),
+      "--issuer-port",
+      "0",
+      "--state-dir",
+      stateDir,
+    ]);
+    const [, mcpUrl] = await waitForOutput(run, /MCP server:\s+(\S+)/);
+    const [, token] = await waitForOutput(run, /export MCP_TOKEN=(\S+)/);
+    const secretsFile = join(stateDir, "secrets.env");
+    expect(run.stdout).toContain("BACKEND: service binding to the local Worker examples/backend-caller/demo-backend.ts");
+    expect(run.stdout).toContain(`BACKEND_TOKEN: secret from ${secretsFile} (a random dev value, generated now)`);
+    expect(run.stdout).toContain("BACKEND_TIMEOUT_MS: var bound empty");
+    expect((await stat(secretsFile)).mode & 0o777).toBe(0o600);
+    const secret = /^BACKEND_TOKEN=(.+)$/m.exec(await readFile(secretsFile, "utf8"))?.[1] ?? "";
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const { client } = await connectClient(new URL(mcpUrl ?? ""), token ?? "");
+    try {
+      const person = await client.callTool({ name: "lookup_person", arguments: { id: "grace" } });
+      expect(person.isError, textOf(person)).toBeFalsy();
+      expect(person.structuredContent).toMatchObject({ person: { name: "Grace Hopper" } });
+    } finally {
+      await client.close();
+    }
+    await stop(run);
+    expect(run.stdout + run.stderr).not.toContain(secret);
+  });
+});
+
+describe("usage errors exit 2 and name the choices", () => {
+  it.each([
+    [
+      "a service binding without --service",
+      ["--source", "examples/backend-caller/server.ts"],
+      "service binding BACKEND has no local Worker to reach; pass --service BACKEND=<worker module>",
+    ],
+    [
+      "--service for a binding the server does not declare",
+      ["--source", "examples/backend-caller/server.ts", "--service", "CRM=examples/backend-caller/demo-backend.ts"],
+      "--service CRM: server backend-caller declares no service binding CRM; its service bindings: BACKEND",
+    ],
+    ["a malformed --service", ["--service", "backend"], '--service must be BINDING=<worker module>, e.g. --service BACKEND=examples/backend-caller/demo-backend.ts; got "backend"'],
+    ["an unknown --server", ["--stack", "example", "--server", "nope"], 'stack example has no server "nope"; its servers are: '],
+    ["--server without --stack", ["--server", "notes-mcp"], "--server needs --stack <name>"],
+  ])("%s", async (_label, args, message) => {
+    const run = runDev([...args, "--port", String(await freePort()), "--state-dir", await tempStateDir()]);
+    expect((await run.exited).code).toBe(2);
+    expect(run.stderr).toContain(message);
+    expect(run.stderr).toContain("Usage: npm start -- [options]");
+  });
+});

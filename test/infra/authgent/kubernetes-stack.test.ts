@@ -5,6 +5,7 @@
  * every secret value as the engine receives it, data protection, and the
  * preview-time cluster checks.
  */
+import { randomBytes } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { authgentEnvironment } from "../../../infra/authgent/environment.ts";
@@ -13,6 +14,9 @@ import { ClusterCheckError, type ClusterObject, type ClusterReader } from "../..
 import { kubectlGetArgs } from "../../../infra/authgent/kubernetes/kubectl-reader.ts";
 import { BOOTSTRAP_COMMAND } from "../../../infra/authgent/server-command.ts";
 import { SECURE_PLACEHOLDER } from "../../../infra/secret-value.ts";
+import { stackFileInput } from "../../../infra/config-source.ts";
+import { parseStackConfig } from "../../../infra/config.ts";
+import { authgentConfigPlugin } from "../../../infra/config-plugins.ts";
 import { renderFleet, type PlanResource } from "../../../scripts/lib/offline-plan.ts";
 import { K8S_BLOCK, K8S_IMAGE, K8S_ISSUER, SECURE, k8sStackText, parseK8sStack, withKubernetes } from "./kubernetes-fixtures.ts";
 
@@ -155,6 +159,33 @@ describe("authgent.kubernetes: what the stack declares", () => {
     expect(exported).not.toContain(SECURE_PLACEHOLDER);
     // The ConfigMap carries no secret: nothing in it was sent as one.
     expect(named(plan.resources, "authgent-settings").inputs["data"]).not.toHaveProperty("AUTHGENT_SECRET_KEY");
+  });
+
+  it("with the decrypted values pulumi up sees, neither the secret key nor the database password appears in the plan, notes or outputs", async () => {
+    const { values } = stackFileInput("production", k8sStackText());
+    const secretKey = randomBytes(32).toString("hex");
+    const password = randomBytes(24).toString("hex");
+    const block = values["authgent"] as Record<string, unknown>;
+    const authgent = { ...block, secretKey, database: { ...(block["database"] as object), password } };
+    const config = parseStackConfig({ stack: "production", values: { ...values, authgent }, plaintextSecretPaths: [] }, { authgent: authgentConfigPlugin! });
+    let provided = "";
+    const { plan, notes, outputs } = await renderFleet(config, {
+      onCreate: async (_type, name, inputs) => {
+        if (name === "authgent-secrets") provided = JSON.stringify(inputs);
+      },
+    });
+    // The provider does get them (revealed inputs), as the Secret's stringData ...
+    expect(provided).toContain(secretKey);
+    expect(provided).toContain(encodeURIComponent(password));
+    // ... and nothing a person or a log sees does.
+    const exported = await new Promise<string>((resolve) => {
+      const a = outputs.authgent!;
+      void pulumi.all([a.issuerUrl, a.jwksUrl, a.metadataUrl, a.rotateKeysCommand]).apply((v) => resolve(JSON.stringify(v)));
+    });
+    for (const text of [JSON.stringify(plan), notes.join("\n"), exported]) {
+      expect(text).not.toContain(secretKey);
+      expect(text).not.toContain(password);
+    }
   });
 
   it("protects what holds data (namespace, Postgres StatefulSet, SQLite claim) and keeps the claims past the StatefulSet", async () => {

@@ -14,8 +14,9 @@ export type AuthgentErrorCode =
   // RFC 9449 §7.1 invalid_dpop_proof (→ 401) and §9 use_dpop_nonce (→ 401 + DPoP-Nonce)
   | "ERR_DPOP_PROOF_INVALID"
   | "ERR_DPOP_NONCE_REQUIRED"
-  // verification impossible right now: no usable key (→ 503 + Retry-After)
+  // verification impossible right now: no usable key, or no DPoP replay verdict (→ 503 + Retry-After)
   | "ERR_JWKS_UNAVAILABLE"
+  | "ERR_DPOP_LEDGER_UNAVAILABLE"
   // authenticated but not allowed (→ 403 error="insufficient_scope")
   | "ERR_INSUFFICIENT_SCOPE"
   // per-user limit (→ 429 + Retry-After)

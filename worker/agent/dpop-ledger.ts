@@ -4,30 +4,52 @@ import type { ProofUse, ProofVerdict } from "../auth/dpop/replay-guard.ts";
 export const DPOP_NONCE_PERIOD_SECONDS = 300;
 /**
  * Longest a newly accepted proof id waits in memory before it is written to
- * SQLite, ms. Every write costs a storage commit that holds the object's
- * answers (output gate), so ids are written in batches, once per interval.
+ * SQLite, ms. Ids accepted in one interval are written as one row, so the
+ * hot path makes no storage write per proof.
  */
 export const DPOP_FLUSH_INTERVAL_MS = 250;
+
+/** `meta` row present while accepted ids are in memory only (written before the first such answer leaves). */
+const UNFLUSHED_KEY = "dpop_unflushed";
+/** `meta` row: the restart horizon, seconds, after an instance ended with `UNFLUSHED_KEY` set. */
+const HORIZON_KEY = "dpop_restart_horizon";
 
 /**
  * One user's DPoP proof ledger inside their Durable Object: the shared half
  * of `DpopReplayGuard`. The object serialises calls, so "check, then record"
  * is atomic: two isolates sending the same proof cannot both get "fresh".
  *
- * Accepted ids are answered from memory at once and written to SQLite within
- * `DPOP_FLUSH_INTERVAL_MS` (one commit per batch instead of one per proof;
- * docs/local-development.md "DPoP rows" has the measured difference). An object restarted by
- * eviction or a deploy reads them back from SQLite, so it still refuses a
- * proof accepted inside the window; only ids accepted in the last interval
- * before an abrupt restart can be lost. Nonces (RFC 9449 §9) live in memory:
- * after a restart clients get one more `use_dpop_nonce` answer and retry,
- * which the RFC's flow expects.
+ * Memory is authoritative while the instance lives: on first use it loads
+ * every unexpired id from SQLite, then answers from a map (no SQL per proof).
+ * Accepted ids reach SQLite within `DPOP_FLUSH_INTERVAL_MS`, one row per
+ * interval, so an instance evicted after idling (the usual end of a Durable
+ * Object) or restarted later still refuses every proof accepted in the window.
+ *
+ * What an abrupt end (deploy, crash, reset) could lose is the last interval.
+ * So before the first "fresh" answer of an interval leaves the object, an
+ * `UNFLUSHED_KEY` marker is written (the output gate holds that answer until
+ * it is durable); the flush removes it. An instance that finds the marker
+ * cannot tell which proofs its predecessor accepted last, so it sets a restart
+ * horizon (its own start): a proof not in storage that some isolate could have
+ * accepted before then (`notBefore` < horizon) is answered with a nonce demand
+ * instead of "fresh". The client's retry carries a nonce this instance issued,
+ * which proves the proof is newer than the restart (RFC 9449 §9), and is
+ * recorded as usual. Replays are therefore refused across restarts too, at the
+ * price of one `use_dpop_nonce` round trip for proofs in flight at a crash.
+ *
+ * Nonces (RFC 9449 §9) live in memory: after a restart clients get one more
+ * `use_dpop_nonce` answer and retry, which the RFC's flow expects.
  */
 export class DpopProofLedger {
   readonly #sql: SqlStorage;
-  /** Ids accepted by this instance and their expiry, seconds; pruned at each flush. */
-  readonly #recent = new Map<string, number>();
-  #unwritten: ProofUse[] = [];
+  /** Every unexpired id this object accepted (once loaded), and its expiry, seconds; oldest first. */
+  readonly #seen = new Map<string, number>();
+  #loaded = false;
+  /** Proofs that could have been accepted before this second need this instance's nonce (see class doc). */
+  #horizon: number | undefined;
+  /** Whether the `UNFLUSHED_KEY` marker is written. */
+  #marked = false;
+  #unwritten: [id: string, expiresAt: number][] = [];
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #nonces: { readonly current: string; readonly previous: string | undefined; readonly issuedAt: number } | undefined;
 
@@ -35,41 +57,85 @@ export class DpopProofLedger {
     this.#sql = sql;
   }
 
-  /** Records `use` at `nowSeconds`, unless it was recorded before or lacks the current nonce. */
+  /** Records `use` at `nowSeconds`, unless it was recorded before or lacks a nonce it needs. */
   record(use: ProofUse, nowSeconds: number): ProofVerdict {
-    if (use.nonceRequired) {
-      const nonces = this.#currentNonces(nowSeconds);
-      if (use.nonce === undefined || (use.nonce !== nonces.current && use.nonce !== nonces.previous)) {
-        return { outcome: "nonce", nonce: nonces.current };
-      }
-    }
+    this.#load(nowSeconds);
+    if (use.nonceRequired && !this.#isCurrentNonce(use.nonce, nowSeconds)) return this.#nonceDemand(nowSeconds);
     // A recorded id whose window has passed may be reused (RFC 9449 §11.1 only asks for uniqueness within it).
-    const seenUntil = this.#recent.get(use.id) ?? this.#stored(use.id);
+    const seenUntil = this.#seen.get(use.id);
     if (seenUntil !== undefined && seenUntil >= nowSeconds) return { outcome: "replayed" };
-    this.#recent.set(use.id, use.expiresAt);
-    this.#unwritten.push(use);
+    if (this.#horizon !== undefined && use.notBefore < this.#horizon && !this.#isCurrentNonce(use.nonce, nowSeconds)) {
+      return this.#nonceDemand(nowSeconds);
+    }
+    this.#seen.delete(use.id);
+    this.#seen.set(use.id, use.expiresAt);
+    this.#unwritten.push([use.id, use.expiresAt]);
+    if (!this.#marked) {
+      // Synchronous write: the output gate holds this answer until the marker is durable.
+      this.#sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", UNFLUSHED_KEY, String(nowSeconds));
+      this.#marked = true;
+    }
     this.#flushTimer ??= setTimeout(() => this.flush(Date.now() / 1000), DPOP_FLUSH_INTERVAL_MS);
     return { outcome: "fresh" };
   }
 
-  /** Writes the ids accepted since the last flush and forgets expired ones (storage and memory). */
+  /** Writes the ids accepted since the last flush as one row, clears the marker and forgets expired ids. */
   flush(nowSeconds: number): void {
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    for (const use of this.#unwritten) {
-      this.#sql.exec(
-        "INSERT INTO dpop_proofs (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at",
-        use.id,
-        use.expiresAt,
-      );
+    if (this.#unwritten.length > 0) {
+      let expiresAt = 0;
+      for (const [, until] of this.#unwritten) expiresAt = Math.max(expiresAt, until);
+      this.#sql.exec("INSERT INTO dpop_proof_batches (expires_at, ids) VALUES (?, ?)", expiresAt, JSON.stringify(this.#unwritten));
+      this.#unwritten = [];
     }
-    this.#unwritten = [];
+    // One synchronous block: the ids and the marker's removal commit together.
+    if (this.#marked) this.#sql.exec("DELETE FROM meta WHERE key = ?", UNFLUSHED_KEY);
+    this.#marked = false;
+    this.#sql.exec("DELETE FROM dpop_proof_batches WHERE expires_at < ?", nowSeconds);
     this.#sql.exec("DELETE FROM dpop_proofs WHERE expires_at < ?", nowSeconds);
-    for (const [id, expiresAt] of this.#recent) if (expiresAt < nowSeconds) this.#recent.delete(id);
+    // Insertion order is close to expiry order (one window per server): drop from the front until an unexpired id.
+    for (const [id, until] of this.#seen) {
+      if (until >= nowSeconds) break;
+      this.#seen.delete(id);
+    }
   }
 
-  #stored(id: string): number | undefined {
-    return this.#sql.exec<{ expires_at: number }>("SELECT expires_at FROM dpop_proofs WHERE id = ?", id).toArray()[0]?.expires_at;
+  /** Loads the stored ids once, and sets the restart horizon if the previous instance ended unflushed. */
+  #load(nowSeconds: number): void {
+    if (this.#loaded) return;
+    this.#loaded = true;
+    for (const row of this.#sql.exec<{ ids: string }>("SELECT ids FROM dpop_proof_batches WHERE expires_at >= ? ORDER BY rowid", nowSeconds)) {
+      for (const [id, until] of JSON.parse(row.ids) as [string, number][]) if (until >= nowSeconds) this.#seen.set(id, until);
+    }
+    // Ids written one row each before batches existed.
+    for (const row of this.#sql.exec<{ id: string; expires_at: number }>("SELECT id, expires_at FROM dpop_proofs WHERE expires_at >= ?", nowSeconds)) {
+      this.#seen.set(row.id, row.expires_at);
+    }
+    const meta = new Map(
+      this.#sql
+        .exec<{ key: string; value: string }>("SELECT key, value FROM meta WHERE key IN (?, ?)", UNFLUSHED_KEY, HORIZON_KEY)
+        .toArray()
+        .map((row) => [row.key, Number(row.value)]),
+    );
+    if (meta.has(UNFLUSHED_KEY)) {
+      // This instance started after its predecessor's last answer: every proof that predecessor accepted has notBefore < now.
+      this.#horizon = nowSeconds;
+      this.#sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", HORIZON_KEY, String(this.#horizon));
+      this.#sql.exec("DELETE FROM meta WHERE key = ?", UNFLUSHED_KEY);
+    } else {
+      this.#horizon = meta.get(HORIZON_KEY);
+    }
+  }
+
+  #nonceDemand(nowSeconds: number): ProofVerdict {
+    return { outcome: "nonce", nonce: this.#currentNonces(nowSeconds).current };
+  }
+
+  #isCurrentNonce(nonce: string | undefined, nowSeconds: number): boolean {
+    if (nonce === undefined) return false;
+    const nonces = this.#currentNonces(nowSeconds);
+    return nonce === nonces.current || nonce === nonces.previous;
   }
 
   #currentNonces(nowSeconds: number): { readonly current: string; readonly previous: string | undefined } {

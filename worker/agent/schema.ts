@@ -24,6 +24,9 @@ export const SCHEMA: readonly string[] = [
   `CREATE INDEX IF NOT EXISTS rate_log_by_time ON rate_log (at)`,
   // Replaced by rate_log: the fixed window's single counter row.
   `DROP TABLE IF EXISTS rate_window`,
+  // DPoP proof ids accepted in one flush interval (dpop-ledger.ts), JSON [[id, expiresAt], …]; expires_at is the latest of them.
+  `CREATE TABLE IF NOT EXISTS dpop_proof_batches (expires_at INTEGER NOT NULL, ids TEXT NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS dpop_proof_batches_by_expiry ON dpop_proof_batches (expires_at)`,
 ];
 
 export function applySchema(sql: SqlStorage): void {

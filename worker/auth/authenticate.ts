@@ -88,7 +88,12 @@ export async function authenticate(request: Request, config: WorkerConfig, deps:
   await deps.dpopReplay.check(
     principal,
     verified,
-    { maxAgeSeconds: config.dpopProofMaxAgeSeconds, nonceRequired: config.dpopNonce, ...(deps.waitUntil ? { waitUntil: deps.waitUntil } : {}) },
+    {
+      maxAgeSeconds: config.dpopProofMaxAgeSeconds,
+      clockToleranceSeconds: config.clockToleranceSeconds,
+      nonceRequired: config.dpopNonce,
+      ...(deps.waitUntil ? { waitUntil: deps.waitUntil } : {}),
+    },
     nowSeconds,
   );
   return principal;

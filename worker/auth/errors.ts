@@ -84,6 +84,17 @@ export class DpopNonceRequiredError extends AuthgentError {
   }
 }
 
+/**
+ * The DPoP replay ledger gave no verdict (the Durable Object call failed or
+ * never answered): the proof cannot be shown unused, so the request is refused
+ * (fail closed) and the client may retry with a new proof.
+ */
+export class DpopLedgerUnavailableError extends AuthgentError {
+  readonly code = "ERR_DPOP_LEDGER_UNAVAILABLE";
+  /** Seconds a client should wait before retrying. */
+  readonly retryAfterSeconds = 1;
+}
+
 /** No usable verification key and the issuer cannot be reached: fail closed. */
 export class JwksUnavailableError extends AuthgentError {
   readonly code = "ERR_JWKS_UNAVAILABLE";

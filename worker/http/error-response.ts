@@ -1,6 +1,7 @@
 import type { WorkerConfig } from "../config.ts";
 import { AuthgentError } from "../errors.ts";
 import {
+  DpopLedgerUnavailableError,
   DpopNonceRequiredError,
   InsufficientScopeError,
   InvalidDpopProofError,
@@ -88,6 +89,11 @@ export function errorResponse(error: unknown, config: WorkerConfig | null, chall
       console.warn(`jwks unavailable: ${error.message}`);
       return jsonError(503, "temporarily_unavailable", "Token verification keys are unavailable; retry later.", {
         "retry-after": String((error as JwksUnavailableError).retryAfterSeconds),
+      });
+    case "ERR_DPOP_LEDGER_UNAVAILABLE":
+      console.warn(`dpop replay ledger unavailable: ${error.message}`);
+      return jsonError(503, "temporarily_unavailable", "DPoP replay check unavailable; retry later with a new proof.", {
+        "retry-after": String((error as DpopLedgerUnavailableError).retryAfterSeconds),
       });
     case "ERR_INSUFFICIENT_SCOPE": {
       const scope = (error as InsufficientScopeError).requiredScope;

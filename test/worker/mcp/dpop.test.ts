@@ -141,7 +141,7 @@ describe("the replay guard's two layers", () => {
     const user = principal(`u-${crypto.randomUUID()}`);
     const stub = env.MCP_OBJECT.get(env.MCP_OBJECT.idFromName(principalKey(user)));
     const now = Math.floor(Date.now() / 1000);
-    const use = { id: "k j", expiresAt: now + 60, nonce: undefined, nonceRequired: false };
+    const use = { id: "k j", expiresAt: now + 60, notBefore: now, nonce: undefined, nonceRequired: false };
     expect(await stub.recordDpopProofs(principalKey(user), [use])).toEqual([{ outcome: "fresh" }]);
     await new Promise((resolve) => setTimeout(resolve, DPOP_FLUSH_INTERVAL_MS + 100));
     await runInDurableObject(stub, (_instance: AuthgentMCPAgent, state) => {

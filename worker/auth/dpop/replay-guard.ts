@@ -1,4 +1,4 @@
-import { DpopNonceRequiredError, InvalidDpopProofError } from "../errors.ts";
+import { DpopLedgerUnavailableError, DpopNonceRequiredError, InvalidDpopProofError } from "../errors.ts";
 import { principalKey, type Principal } from "../principal.ts";
 import type { VerifiedDpopProof } from "./verify-proof.ts";
 
@@ -8,6 +8,14 @@ export const DEFAULT_LOCAL_PROOF_ENTRIES = 8192;
 export const DEFAULT_MAX_BATCH = 64;
 /** Longest a request waits for a ledger call another request sends, ms (a call normally takes milliseconds). @default 10000 */
 export const DEFAULT_MAX_BATCH_WAIT_MS = 10_000;
+/**
+ * A user whose previous ledger call ended less than this long ago is busy:
+ * their next call waits one timer tick so the proofs this isolate already
+ * received join it, ms. @default 10
+ */
+export const DEFAULT_BUSY_WINDOW_MS = 10;
+/** Most users whose last ledger call time one isolate remembers (for `busyWindowMs`). @default 1024 */
+const RECENT_USERS = 1024;
 
 /** One proof, as the shared ledger records it. */
 export interface ProofUse {
@@ -15,6 +23,12 @@ export interface ProofUse {
   readonly id: string;
   /** Seconds since the epoch after which the proof's iat is out of the window anyway. */
   readonly expiresAt: number;
+  /**
+   * Seconds since the epoch before which no isolate could accept the proof
+   * (iat minus the clock tolerance). A ledger restarted without its latest
+   * ids compares it with its restart time (`dpop-ledger.ts`).
+   */
+  readonly notBefore: number;
   /** The proof's `nonce`; compared only when `nonceRequired`. */
   readonly nonce: string | undefined;
   /** RFC 9449 §9: the proof must carry the current server nonce. */
@@ -44,11 +58,15 @@ export interface ReplayGuardOptions {
   readonly maxBatch?: number;
   /** Longest a request waits for a ledger call another request sends, ms. @default DEFAULT_MAX_BATCH_WAIT_MS */
   readonly maxBatchWaitMs?: number;
+  /** @default DEFAULT_BUSY_WINDOW_MS; 0 sends every idle-path proof at once */
+  readonly busyWindowMs?: number;
 }
 
 export interface ReplayCheckOptions {
   /** Proof window, seconds (`WorkerConfig.dpopProofMaxAgeSeconds`). */
   readonly maxAgeSeconds: number;
+  /** Seconds a proof's iat may lie in the future (`WorkerConfig.clockToleranceSeconds`). @default 0 */
+  readonly clockToleranceSeconds?: number;
   readonly nonceRequired: boolean;
   /**
    * `ExecutionContext.waitUntil` of the calling request: a ledger call this
@@ -95,12 +113,16 @@ interface UserQueue {
  * another isolate or location; its answer decides.
  *
  * Ledger calls are batched per user: a proof that finds no call of its user
- * in flight goes to the ledger at once, alone (no timer, so an idle client
- * waits for nothing but the round trip); while a call is in flight, that
+ * in flight goes to the ledger at once (no timer, so an idle client waits for
+ * nothing but the round trip) — unless the user's previous call ended
+ * within `busyWindowMs`: then it waits one timer tick, so the proofs this
+ * isolate has already received go with it. While a call is in flight, that
  * user's next proofs queue and go together in the following call, so a busy
  * client costs one round trip per batch instead of one per request. The
  * first request of a batch makes the call itself, in its own request context
- * (Workers tie I/O to the request that started it).
+ * (Workers tie I/O to the request that started it). Every request waits for
+ * the ledger's verdict on its own proof; a failed or missing verdict refuses
+ * the request (`DpopLedgerUnavailableError`, 503), never accepts it.
  */
 export class DpopReplayGuard {
   private readonly local = new Map<string, number>();
@@ -109,12 +131,16 @@ export class DpopReplayGuard {
   private readonly maxLocalEntries: number;
   private readonly maxBatch: number;
   private readonly maxBatchWaitMs: number;
+  private readonly busyWindowMs: number;
+  /** When each recent user's last ledger call ended, ms; oldest first. */
+  private readonly lastCallEnd = new Map<string, number>();
 
   constructor(options: ReplayGuardOptions) {
     this.shared = options.shared;
     this.maxLocalEntries = options.maxLocalEntries ?? DEFAULT_LOCAL_PROOF_ENTRIES;
     this.maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
     this.maxBatchWaitMs = options.maxBatchWaitMs ?? DEFAULT_MAX_BATCH_WAIT_MS;
+    this.busyWindowMs = options.busyWindowMs ?? DEFAULT_BUSY_WINDOW_MS;
   }
 
   /**
@@ -125,7 +151,13 @@ export class DpopReplayGuard {
     const id = `${proof.jkt} ${proof.jti}`;
     const seenUntil = this.local.get(id);
     if (seenUntil !== undefined && seenUntil >= nowSeconds) throw new InvalidDpopProofError("replayed", "proof jti was already used (this isolate)");
-    const use: ProofUse = { id, expiresAt: proof.iat + options.maxAgeSeconds, nonce: proof.nonce, nonceRequired: options.nonceRequired };
+    const use: ProofUse = {
+      id,
+      expiresAt: proof.iat + options.maxAgeSeconds,
+      notBefore: proof.iat - (options.clockToleranceSeconds ?? 0),
+      nonce: proof.nonce,
+      nonceRequired: options.nonceRequired,
+    };
     this.remember(id, use.expiresAt);
     if (!this.shared) return;
     const verdict = await this.record(principal, use, this.shared, options.waitUntil);
@@ -158,15 +190,23 @@ export class DpopReplayGuard {
     const started = new Promise<void>((resolve) => (start = resolve));
     const batch: Batch = { waiters: [], start, started };
     const verdict = new Promise<ProofVerdict>((resolve, reject) => batch.waiters.push({ use, resolve, reject }));
+    // Settled while this request awaits `call` below, and awaited right after: not an unhandled rejection.
+    verdict.catch(() => undefined);
     if (queue.busy) {
       queue.open = batch;
       queue.waiting.push(batch);
       await keepAlive(started, this.maxBatchWaitMs);
       if (queue.open === batch) queue.open = undefined;
     } else {
-      // Idle: no timer tick to gather company, the proof goes now; later ones batch behind it.
       queue.busy = true;
       queue.busySince = Date.now();
+      if (this.busy(key, queue.busySince)) {
+        // Proofs of a busy user already received by this isolate join this call instead of waiting for the next.
+        queue.open = batch;
+        await new Promise<void>((resolve) => setTimeout(resolve, 0));
+        if (queue.open === batch) queue.open = undefined;
+      }
+      // Idle user: no timer tick, the proof goes now; later ones batch behind it.
     }
     const own = queue;
     const call = (async () => {
@@ -175,11 +215,12 @@ export class DpopReplayGuard {
         batch.waiters.forEach((waiter, i) => {
           const v = verdicts[i];
           if (v) waiter.resolve(v);
-          else waiter.reject(new Error("DPoP ledger answered fewer verdicts than proofs"));
+          else waiter.reject(new DpopLedgerUnavailableError("DPoP ledger answered fewer verdicts than proofs"));
         });
       } catch (error) {
-        for (const waiter of batch.waiters) waiter.reject(error);
+        for (const waiter of batch.waiters) waiter.reject(new DpopLedgerUnavailableError("DPoP ledger call failed", { cause: error }));
       } finally {
+        this.noteCallEnd(key, Date.now());
         const next = own.waiting.shift();
         if (next) {
           own.busySince = Date.now();
@@ -193,6 +234,22 @@ export class DpopReplayGuard {
     waitUntil?.(call);
     await call;
     return await verdict;
+  }
+
+  /** Whether `key`'s previous ledger call ended within `busyWindowMs` before `nowMs`. */
+  private busy(key: string, nowMs: number): boolean {
+    const last = this.lastCallEnd.get(key);
+    return last !== undefined && nowMs - last < this.busyWindowMs;
+  }
+
+  private noteCallEnd(key: string, nowMs: number): void {
+    if (this.busyWindowMs <= 0) return;
+    this.lastCallEnd.delete(key);
+    this.lastCallEnd.set(key, nowMs);
+    if (this.lastCallEnd.size > RECENT_USERS) {
+      const oldest = this.lastCallEnd.keys().next();
+      if (!oldest.done) this.lastCallEnd.delete(oldest.value);
+    }
   }
 
   private remember(id: string, expiresAt: number): void {
@@ -216,7 +273,7 @@ export class DpopReplayGuard {
 async function keepAlive<T>(promise: Promise<T>, maxWaitMs: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error("DPoP ledger batch did not answer in time")), maxWaitMs);
+    timer = setTimeout(() => reject(new DpopLedgerUnavailableError("DPoP ledger batch did not answer in time")), maxWaitMs);
   });
   try {
     return await Promise.race([promise, timeout]);

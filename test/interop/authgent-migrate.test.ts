@@ -43,7 +43,8 @@ function migrateCli(args: readonly string[]): Promise<CliResult> {
 }
 
 const sha256 = async (file: string) => createHash("sha256").update(await readFile(file)).digest("hex");
-const sortedKeys = (jwks: Record<string, unknown>) => [...(jwks.keys as { kid: string }[])].sort((a, b) => a.kid.localeCompare(b.kid));
+/** By kid in code-unit order, which is also PostgreSQL's `ORDER BY` under the test cluster's C collation. */
+const sortedKeys = (jwks: Record<string, unknown>) => [...(jwks.keys as { kid: string }[])].sort((a, b) => (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0));
 
 describeWithAuthgentPostgres("npm run authgent-migrate: SQLite to PostgreSQL with the real server", () => {
   let sqlite: AuthgentServer;

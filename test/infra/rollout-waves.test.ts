@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { MCP_AGENT } from "../../worker/bindings.ts";
 import type { BundleBuilder } from "../../infra/bundles.ts";
+import { bundleWorker } from "../../infra/worker-bundle.ts";
 import type { DeployedVersion, DeploymentReader } from "../../infra/cloudflare-api.ts";
 import { parseStackConfig, type FleetConfig } from "../../infra/config.ts";
 import { VERSION_INPUTS } from "../../infra/components/worker-rollout.ts";
@@ -39,10 +40,11 @@ const deployments = (live: Record<string, readonly DeployedVersion[] | undefined
   currentDeployment: async (_account, script) => (script in live ? live[script] : [{ versionId: `${script}-stable`, percentage: 100 }]),
 });
 
-/** A bundle without esbuild: the code's hash is all the program reads. */
+/** The real bundle, built once; `sha256` stands for a code change (the program reads the code's manifest, the diff its hash). */
+let built: ReturnType<BundleBuilder> | undefined;
 const bundleOf =
   (sha256: string): BundleBuilder =>
-  async (options) => ({ path: options.outfile, code: `// ${sha256}`, sha256 });
+  async (options) => ({ ...(await (built ??= bundleWorker(options))), sha256 });
 
 const render = (config: FleetConfig, options: RenderOptions = {}) =>
   renderFleet(config, { currentMigrationTag: "v1", deployments: deployments(), build: bundleOf("a".repeat(64)), ...options });

@@ -4,9 +4,11 @@
  * `McpWorker` component uses, so local runs and deploys cannot drift.
  */
 import { MCP_AGENT, RATE_LIMITER, WORKER_VARS, type WorkerVarName } from "../worker/bindings.ts";
-import type { ServerConfig } from "./config.ts";
+import type { ServerManifest } from "../worker/kit/manifest.ts";
+import { StackConfigError, type ServerConfig } from "./config.ts";
 import { loadStackFileConfig, type ReadStackFileOptions } from "./config-source.ts";
 import { selectServer } from "./select-server.ts";
+import { resolveServerBindings, type ResolvedBinding } from "./server-bindings.ts";
 import { scriptBindings } from "./worker-bindings.ts";
 
 export interface LocalRunTarget {
@@ -15,10 +17,7 @@ export interface LocalRunTarget {
   readonly server: string;
   /** Its worker entry point, relative to the repository root. */
   readonly source: string;
-  /** Values of the manifest's `var` bindings the stack supplies, by binding name. @default {} */
-  readonly bindingVars?: Readonly<Record<string, string>>;
-  /** Names of the resources the stack creates or references (D1 database, KV title, bucket, queue, dataset), by binding name. @default {} */
-  readonly resourceNames?: Readonly<Record<string, string>>;
+
   /** Every `plain_text` binding the script deploys with, by var name. */
   readonly vars: Readonly<Partial<Record<WorkerVarName, string>>>;
   /** The Durable Object binding (name and class) the script deploys with. */
@@ -75,4 +74,76 @@ export function localRunTarget(stack: string, server: ServerConfig): LocalRunTar
     compatibilityFlags: server.compatibilityFlags,
     secretNames,
   };
+}
+
+/** What the stack supplies for a server's manifest bindings, as far as a local run uses it. */
+export interface LocalBindingSupply {
+  /** Values of the manifest's `var` bindings. */
+  readonly vars: Readonly<Record<string, string>>;
+  /** The created or referenced resource (D1 database, KV namespace, bucket, queue, dataset) by binding: keys local persistence. */
+  readonly resourceNames: Readonly<Record<string, string>>;
+  /** The Worker script each service binding reaches in the stack (locally: the `--service` module). */
+  readonly serviceScripts: Readonly<Record<string, string>>;
+}
+
+/**
+ * The stack's supply of `manifest`'s bindings for one server, resolved as the
+ * Pulumi program resolves it (`resolveServerBindings`), so a binding the stack
+ * misses or mis-supplies fails `npm start` with the preview's message.
+ * Secrets are left out: locally they come from the server's secrets file,
+ * and the stack's encrypted values are never read.
+ */
+export async function resolveLocalBindings(
+  target: Pick<LocalRunTarget, "stack" | "server">,
+  manifest: ServerManifest,
+  options: ReadStackFileOptions = {},
+): Promise<LocalBindingSupply> {
+  const fleet = await loadStackFileConfig(target.stack, options);
+  const server = selectServer(fleet, target.server);
+  const index = fleet.servers.indexOf(server);
+  const secrets = Object.entries(manifest.bindings ?? {}).filter(([, declaration]) => declaration.kind === "secret").map(([name]) => name);
+  const { bindings, issues } = resolveServerBindings(server, manifest, {
+    at: `servers[${index}]`,
+    scriptNames: new Map(fleet.servers.map((s) => [s.name, s.scriptName])),
+    retired: false,
+  });
+  const relevant = issues.filter((issue) => !secrets.some((name) => issue.path.endsWith(`.bindings.${name}`)));
+  if (relevant.length > 0) throw new StackConfigError(target.stack, relevant);
+  return localSupplyOf(bindings);
+}
+
+/** The local view of resolved bindings (pure). */
+export function localSupplyOf(bindings: readonly ResolvedBinding[]): LocalBindingSupply {
+  const vars: Record<string, string> = {};
+  const resourceNames: Record<string, string> = {};
+  const serviceScripts: Record<string, string> = {};
+  for (const binding of bindings) {
+    switch (binding.kind) {
+      case "kv":
+      case "d1":
+        resourceNames[binding.name] = binding.create?.name ?? binding.id ?? binding.name;
+        break;
+      case "r2":
+        resourceNames[binding.name] = binding.bucket;
+        break;
+      case "queue":
+        resourceNames[binding.name] = binding.queue;
+        break;
+      case "analytics_engine":
+        // Cloudflare's default dataset is the binding name.
+        resourceNames[binding.name] = binding.dataset ?? binding.name;
+        break;
+      case "var":
+        vars[binding.name] = binding.value;
+        break;
+      case "service":
+        serviceScripts[binding.name] = binding.script;
+        break;
+      case "hyperdrive":
+      case "ai":
+      case "secret":
+        break;
+    }
+  }
+  return { vars, resourceNames, serviceScripts };
 }

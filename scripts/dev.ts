@@ -17,7 +17,7 @@ import { formatDevBanner } from "./lib/dev-banner.ts";
 import { describeLocalServer, LocalServiceFlagError, parseServiceFlags, prepareLocalServer } from "./lib/dev-local-server.ts";
 import { LocalBindingError } from "./lib/local-bindings.ts";
 import { createDevDpopSession, devTokenPlan, formatDevDpopSection, saveDevDpopSession } from "./lib/dev-token.ts";
-import { resolveLocalRun } from "../infra/local-run.ts";
+import { resolveLocalBindings, resolveLocalRun } from "../infra/local-run.ts";
 import { startLocalIssuer, type IssuerAlg, type LocalIssuer } from "./lib/local-issuer.ts";
 import { assertPortFree, startLocalWorker, type LocalWorker } from "./lib/local-worker.ts";
 import { AuthgentSetupError } from "./lib/authgent/errors.ts";
@@ -148,12 +148,15 @@ async function main(argv: string[]): Promise<void> {
   // Each stack server keeps its own local data, so two servers never share a Durable Object or a database.
   const dataDir = target ? join(args.stateDir, target.stack, target.server) : args.stateDir;
   const serverName = target?.server ?? description.name;
+  // The stack's supply of the manifest's bindings, checked as the preview checks it.
+  const supply = target ? await resolveLocalBindings(target, description.manifest) : undefined;
   const local = await prepareLocalServer({
     server: serverName,
     manifest: description.manifest,
     dataDir,
     services: args.services,
-    ...(target ? { vars: target.bindingVars ?? {}, resourceNames: target.resourceNames ?? {}, stackSecrets: target.secretNames } : {}),
+    ...(supply ? { vars: supply.vars, resourceNames: supply.resourceNames, serviceScripts: supply.serviceScripts } : {}),
+    ...(target ? { stackSecrets: target.secretNames } : {}),
   });
   const devScope = description.scopes.length > 0 ? description.scopes.join(" ") : DEV_SCOPE;
   // No Python >= 3.11 fails here (exit 2, naming what is missing); a cold install takes ~20 s once.
@@ -219,6 +222,7 @@ async function main(argv: string[]): Promise<void> {
   const bindingLines = describeLocalServer(local, description.manifest, {
     dataDir,
     services: new Map([...args.services].map(([binding, module]) => [binding, displayPath(resolve(process.cwd(), module))])),
+    serviceScripts: supply?.serviceScripts ?? {},
     migrations: worker.migrations,
   });
   if (bindingLines.length > 0) console.log(["Local bindings:", ...bindingLines.map((line) => `  ${line}`)].join("\n"));

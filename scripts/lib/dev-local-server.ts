@@ -44,6 +44,8 @@ export interface LocalServerInputs {
   readonly vars?: Readonly<Record<string, string>>;
   /** Stack resource names by binding (they key local persistence). @default `<server>-<binding>` */
   readonly resourceNames?: Readonly<Record<string, string>>;
+  /** The Worker script each service binding reaches in the stack, for messages. @default {} */
+  readonly serviceScripts?: Readonly<Record<string, string>>;
   /** Secrets the stack's `servers[i].secrets` declares beyond the manifest's. @default [] */
   readonly stackSecrets?: readonly string[];
   /** For Hyperdrive connection strings. @default process.env */
@@ -93,6 +95,7 @@ export async function prepareLocalServer(inputs: LocalServerInputs): Promise<Loc
     secrets: secrets?.values ?? {},
     services: serviceTargets,
     ...(inputs.resourceNames ? { resourceNames: inputs.resourceNames } : {}),
+    ...(inputs.serviceScripts ? { serviceScripts: inputs.serviceScripts } : {}),
     env: inputs.env ?? process.env,
   });
   const extraSecrets: Record<string, string> = {};
@@ -101,7 +104,18 @@ export async function prepareLocalServer(inputs: LocalServerInputs): Promise<Loc
 }
 
 /** Banner lines: each declared binding and where it lives locally. Never a secret value. */
-export function describeLocalServer(local: LocalServer, manifest: ServerManifest, options: { readonly dataDir: string; readonly services: ReadonlyMap<string, string>; readonly migrations: readonly { binding: string; applied: readonly string[]; skipped: number }[] }): string[] {
+export function describeLocalServer(
+  local: LocalServer,
+  manifest: ServerManifest,
+  options: {
+    readonly dataDir: string;
+    /** `--service` modules as shown. */
+    readonly services: ReadonlyMap<string, string>;
+    /** The stack's script of each service binding. @default {} */
+    readonly serviceScripts?: Readonly<Record<string, string>>;
+    readonly migrations: readonly { binding: string; applied: readonly string[]; skipped: number }[];
+  },
+): string[] {
   const shown = (path: string) => {
     const rel = relative(REPO_ROOT, path);
     return rel && !rel.startsWith("..") ? rel : path;
@@ -125,7 +139,7 @@ export function describeLocalServer(local: LocalServer, manifest: ServerManifest
         lines.push(`${name}: local queue "${local.bindings.queueProducers[name]?.queueName}" (no consumer runs)`);
         break;
       case "service":
-        lines.push(`${name}: service binding to the local Worker ${options.services.get(name) ?? "?"}`);
+        lines.push(`${name}: service binding to the local Worker ${options.services.get(name) ?? "?"}${options.serviceScripts?.[name] ? ` (deployed: ${options.serviceScripts[name]})` : ""}`);
         break;
       case "hyperdrive":
         lines.push(`${name}: Hyperdrive to the local Postgres in $${HYPERDRIVE_LOCAL_ENV_PREFIX}${name}`);

@@ -51,6 +51,8 @@ export interface LocalBindingInputs {
   readonly secrets?: Readonly<Record<string, string>>;
   /** Service binding name → the local Worker (its Miniflare `name`) it reaches. A declared service without one is an error. @default {} */
   readonly services?: Readonly<Record<string, string>>;
+  /** Service binding name → the Worker script the stack binds it to, named in the error for an unwired one. @default {} */
+  readonly serviceScripts?: Readonly<Record<string, string>>;
   /**
    * Binding name → the resource's name in the stack (D1 database, KV namespace
    * title, bucket, queue, dataset). Locally it only keys persistence and shows
@@ -140,7 +142,12 @@ export function planLocalBindings(inputs: LocalBindingInputs): LocalBindingsPlan
       case "service": {
         const target = inputs.services?.[binding];
         if (target === undefined) {
-          throw new LocalBindingError(binding, "service_unwired", `server ${inputs.server}: service binding ${binding} has no local Worker to reach; pass --service ${binding}=<worker module>`);
+          const deployed = inputs.serviceScripts?.[binding];
+          throw new LocalBindingError(
+            binding,
+            "service_unwired",
+            `server ${inputs.server}: service binding ${binding}${deployed ? ` (the Worker ${deployed} when deployed)` : ""} has no local Worker to reach; pass --service ${binding}=<worker module>`,
+          );
         }
         serviceBindings[binding] = target;
         break;

@@ -5,7 +5,7 @@ import { join, relative } from "node:path";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../../infra/worker-bundle.ts";
-import { applyD1Migrations, compareMigrations, D1MigrationError, migrationFiles } from "../../scripts/lib/d1-migrations.ts";
+import { applyD1Migrations, D1MigrationError } from "../../scripts/lib/d1-migrations.ts";
 
 let mf: Miniflare;
 let dir: string;
@@ -19,21 +19,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-describe("migration order", () => {
-  it("sorts by the number before the first _ (10 after 2), equal numbers by name, and reads only .sql files", async () => {
-    expect(["10_c.sql", "2_b.sql", "0002_a.sql", "1_x.sql"].sort(compareMigrations)).toEqual(["1_x.sql", "0002_a.sql", "2_b.sql", "10_c.sql"]);
-    const sub = join(dir, "order");
-    await mkdir(sub);
-    for (const name of ["0002_b.sql", "0001_a.sql", "README.md"]) await writeFile(join(sub, name), "");
-    expect(await migrationFiles(sub)).toEqual(["0001_a.sql", "0002_b.sql"]);
-  });
-});
-
 describe("applyD1Migrations", () => {
-  it("applies each pending file once, records it in d1_migrations, and rolls back a failing file without recording it", async () => {
+  it("applies each pending .sql file once in the deploy's order, records it in d1_migrations, and rolls back a failing file without recording it", async () => {
     const db = await mf.getD1Database("DB");
     const migrations = join(dir, "app");
     await mkdir(migrations);
+    await writeFile(join(migrations, "README.md"), "not a migration");
     await writeFile(join(migrations, "0001_init.sql"), "-- two statements, a comment and a ';' in a string\nCREATE TABLE t (v TEXT DEFAULT 'a;b');\nINSERT INTO t DEFAULT VALUES;\n");
     const rel = relative(REPO_ROOT, migrations);
     expect(await applyD1Migrations(db, "DB", rel)).toEqual({ binding: "DB", applied: ["0001_init.sql"], skipped: 0 });
@@ -54,6 +45,6 @@ describe("applyD1Migrations", () => {
 
   it("names the binding and directory when the directory is missing", async () => {
     const db = await mf.getD1Database("DB");
-    await expect(applyD1Migrations(db, "DB", "no/such/dir")).rejects.toThrow("D1 DB: cannot read its migrations directory no/such/dir: ");
+    await expect(applyD1Migrations(db, "DB", "no/such/dir")).rejects.toThrow("D1 DB: cannot read the D1 migrations directory no/such/dir: ");
   });
 });

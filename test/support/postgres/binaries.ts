@@ -73,6 +73,11 @@ export interface EnsurePostgresOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Progress lines (install only). @default no output */
   readonly log?: (line: string) => void;
+  /**
+   * Installs the binaries, or `null` where nothing may be installed.
+   * @default apt-get install postgresql when this is root and /usr/bin/apt-get exists, else null
+   */
+  readonly install?: ((log: (line: string) => void) => Promise<void>) | null;
 }
 
 /**
@@ -84,17 +89,22 @@ export async function ensurePostgresBinaries(options: EnsurePostgresOptions = {}
   const env = options.env ?? process.env;
   const found = await findPostgresBinaries(env);
   if (found.binaries) return found.binaries;
-  const canInstall = process.getuid?.() === 0 && (await executable("/usr/bin/apt-get"));
-  if (!canInstall) {
+  const install = options.install === undefined ? await defaultInstaller() : options.install;
+  if (install === null) {
     throw new PostgresSetupError(
       "ERR_POSTGRES_MISSING",
       `PostgreSQL server binaries are needed (${found.reasons.join("; ")}); install Debian's postgresql package (apt-get install postgresql) or point POSTGRES_BIN at a directory with initdb, pg_ctl and psql`,
     );
   }
-  await aptInstallPostgres(options.log ?? (() => undefined));
+  await install(options.log ?? (() => undefined));
   const after = await findPostgresBinaries(env);
   if (after.binaries) return after.binaries;
   throw new PostgresSetupError("ERR_POSTGRES_INSTALL_FAILED", `apt-get installed postgresql but no binaries were found (${after.reasons.join("; ")})`);
+}
+
+/** apt-get as root (CI's case), or nothing. */
+async function defaultInstaller(): Promise<((log: (line: string) => void) => Promise<void>) | null> {
+  return process.getuid?.() === 0 && (await executable("/usr/bin/apt-get")) ? aptInstallPostgres : null;
 }
 
 async function aptInstallPostgres(log: (line: string) => void): Promise<void> {

@@ -9,7 +9,8 @@
  *   called — it costs one page per 100 scripts and exposes every script);
  * - `GET /accounts/{account_id}/workers/scripts/{script_name}/deployments`:
  *   the versions serving traffic, newest deployment first (servers with
- *   `rollout:` only).
+ *   `rollout:` only; a second read, of the deployment before, only for a
+ *   rollback whose latest deployment names one version).
  */
 import { cloudflareFetch, type CloudflareHttpOptions } from "./cloudflare-http.ts";
 
@@ -64,6 +65,14 @@ export interface DeployedVersion {
 export interface DeploymentReader {
   /** The latest deployment's versions; `undefined` when the script does not exist. */
   currentDeployment(accountId: string, scriptName: string): Promise<readonly DeployedVersion[] | undefined>;
+  /**
+   * The versions of the deployment before the latest; `undefined` when there
+   * is none. Where a rollback returns once the new version took 100% at once
+   * (`rollout.share` 100), so the latest deployment names no other version.
+   * Read only for such rollbacks.
+   * @default not available: such a rollback fails, naming the script
+   */
+  previousDeployment?(accountId: string, scriptName: string): Promise<readonly DeployedVersion[] | undefined>;
 }
 
 export type CloudflareApi = MigrationTagReader & DeploymentReader;
@@ -128,6 +137,9 @@ export function createCloudflareApi(options: CloudflareApiOptions): CloudflareAp
   }
 
   const workers = (accountId: string) => `/accounts/${encodeURIComponent(accountId)}/workers`;
+  /** Newest first; one request, `undefined` when the script does not exist. */
+  const deployments = (accountId: string, scriptName: string) =>
+    get<DeploymentsResult>(`${workers(accountId)}/scripts/${encodeURIComponent(scriptName)}/deployments`, `reading the deployments of script ${scriptName}`);
   return {
     async currentTag(accountId, scriptName) {
       const result = await get<ServiceResult>(`${workers(accountId)}/services/${encodeURIComponent(scriptName)}`, `reading the migration tag of script ${scriptName}`);
@@ -135,17 +147,20 @@ export function createCloudflareApi(options: CloudflareApiOptions): CloudflareAp
       return typeof tag === "string" && tag !== "" ? tag : undefined;
     },
     async currentDeployment(accountId, scriptName) {
-      const result = await get<DeploymentsResult>(
-        `${workers(accountId)}/scripts/${encodeURIComponent(scriptName)}/deployments`,
-        `reading the deployments of script ${scriptName}`,
-      );
-      if (result === undefined) return undefined;
-      const latest = result.deployments?.[0];
-      return (latest?.versions ?? [])
-        .filter((v): v is { version_id: string; percentage: number } => typeof v.version_id === "string" && typeof v.percentage === "number")
-        .map((v) => ({ versionId: v.version_id, percentage: v.percentage }));
+      const result = await deployments(accountId, scriptName);
+      return result === undefined ? undefined : versionsOf(result.deployments?.[0]);
+    },
+    async previousDeployment(accountId, scriptName) {
+      const previous = (await deployments(accountId, scriptName))?.deployments?.[1];
+      return previous === undefined ? undefined : versionsOf(previous);
     },
   };
+}
+
+function versionsOf(deployment: NonNullable<DeploymentsResult["deployments"]>[number] | undefined): DeployedVersion[] {
+  return (deployment?.versions ?? [])
+    .filter((v): v is { version_id: string; percentage: number } => typeof v.version_id === "string" && typeof v.percentage === "number")
+    .map((v) => ({ versionId: v.version_id, percentage: v.percentage }));
 }
 
 /** A reader that always answers the same tag: the offline plan's `--current-migration-tag`. */

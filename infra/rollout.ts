@@ -24,8 +24,12 @@ export type RolloutPlan =
   | { readonly kind: "gradual"; readonly share: number; readonly deployed: readonly DeployedVersion[] }
   /** The new version takes 100% (promotion, a first deploy, share 100, or a Durable Object migration). */
   | { readonly kind: "at-once"; readonly reason: string }
-  /** The stable version takes 100% again; the new version stays uploaded, serving nothing. */
-  | { readonly kind: "rollback"; readonly deployed: readonly DeployedVersion[] }
+  /**
+   * The stable version takes 100% again; the new version stays uploaded,
+   * serving nothing. `previous`: the deployment before the latest, for when
+   * the new version took 100% at once and the latest names no other.
+   */
+  | { readonly kind: "rollback"; readonly deployed: readonly DeployedVersion[]; readonly previous?: readonly DeployedVersion[] }
   /**
    * Another wave moves this run: the server keeps exactly what it serves.
    * Its script, version and deployment ignore every input change
@@ -45,6 +49,8 @@ export interface RolloutInput {
   readonly deployed: readonly DeployedVersion[] | undefined;
   /** The tag this run's Durable Object migrations end at, when it has any. */
   readonly migrationTo: string | undefined;
+  /** The deployment before the latest, read for a rollback whose latest deployment names one version. @default none */
+  readonly previous?: readonly DeployedVersion[] | undefined;
 }
 
 export type RolloutResult = { readonly ok: true; readonly plan: RolloutPlan } | { readonly ok: false; readonly issue: ConfigIssue };
@@ -82,7 +88,7 @@ export function planRollout(input: RolloutInput): RolloutResult {
     if (stable === undefined) {
       return { ok: false, issue: { path: "rolloutStage", message: `is rollback, but ${server.scriptName} has no deployed version to return to: deploy with rolloutStage canary or promote` } };
     }
-    return { ok: true, plan: { kind: "rollback", deployed: deployed ?? [] } };
+    return { ok: true, plan: { kind: "rollback", deployed: deployed ?? [], ...(input.previous ? { previous: input.previous } : {}) } };
   }
   if (stage === "promote") return { ok: true, plan: { kind: "at-once", reason: "rolloutStage is promote" } };
   if (stable === undefined) return { ok: true, plan: { kind: "at-once", reason: "it is the script's first deployment" } };
@@ -99,8 +105,10 @@ export function deploymentVersions(plan: RolloutPlan, newVersionId: string): { v
   if (plan.kind === "hold") return plan.deployed.map((v) => ({ versionId: v.versionId, percentage: v.percentage }));
   const stable = stableVersion(plan.deployed, newVersionId);
   if (plan.kind === "rollback") {
-    if (stable === undefined) throw new Error(`rollback: no deployed version other than ${newVersionId} to return to`);
-    return [{ versionId: stable, percentage: 100 }];
+    // After an at-once canary the latest deployment is the new version alone: return to the one before it.
+    const back = stable ?? stableVersion(plan.previous, newVersionId);
+    if (back === undefined) throw new Error(`rollback: no deployed version other than ${newVersionId} to return to, in the latest deployment or the one before`);
+    return [{ versionId: back, percentage: 100 }];
   }
   // Already promoted (the new version is all that serves): canary does not go backwards.
   if (stable === undefined) return [{ versionId: newVersionId, percentage: 100 }];
@@ -144,12 +152,13 @@ export async function planRollouts(
   const stage = config.rolloutStage ?? DEFAULT_ROLLOUT_STAGE;
   const rolling = config.servers.map((server, index) => ({ server, index })).filter(({ server }) => server.rollout !== undefined);
   const deployed = await Promise.all(rolling.map(({ server }) => reader.currentDeployment(config.accountId, server.scriptName)));
+  const previous = await Promise.all(rolling.map(({ server }, i) => (needsPrevious(config, stage, server, deployed[i]) ? reader.previousDeployment?.(config.accountId, server.scriptName) : undefined)));
   const plans = new Map<string, { plan: RolloutPlan; scriptExists: boolean }>();
   const issues: ConfigIssue[] = [];
   const notes: string[] = [];
   rolling.forEach(({ server, index }, i) => {
     const to = migrations.get(server.scriptName)?.newTag;
-    const input: RolloutInput = { server, at: `servers[${index}]`, stage, deployed: deployed[i], migrationTo: typeof to === "string" ? to : undefined };
+    const input: RolloutInput = { server, at: `servers[${index}]`, stage, deployed: deployed[i], migrationTo: typeof to === "string" ? to : undefined, previous: previous[i] };
     const result = config.rolloutWaveCount ? planWaveRollout(input, config.rolloutWave ?? DEFAULT_ROLLOUT_WAVE) : planRollout(input);
     if (!result.ok) return void issues.push(result.issue);
     plans.set(server.scriptName, { plan: result.plan, scriptExists: deployed[i] !== undefined });
@@ -158,6 +167,12 @@ export async function planRollouts(
   });
   if (issues.length > 0) throw new StackConfigError(config.stack, issues);
   return { plans, notes };
+}
+
+/** A rollback of a moving server whose latest deployment names one version: only the deployment before can name another. */
+function needsPrevious(config: FleetConfig, stage: RolloutStage, server: ServerConfig, deployed: readonly DeployedVersion[] | undefined): boolean {
+  const moves = !config.rolloutWaveCount || server.rollout?.wave === (config.rolloutWave ?? DEFAULT_ROLLOUT_WAVE);
+  return stage === "rollback" && moves && deployed?.length === 1;
 }
 
 /**

@@ -91,4 +91,20 @@ describe("deployments", () => {
       { versionId: "a", percentage: 90 },
     ]);
   });
+
+  it("reads the deployment before the latest, and nothing when there is none", async () => {
+    const reader = client([]);
+    api.scripts.set(`${ACCOUNT}/at-once`, {
+      name: "at-once",
+      migrationTag: "v1",
+      classes: new Set(),
+      metadata: {},
+      uploads: 2,
+      deployments: [{ versions: [{ version_id: "b", percentage: 100 }] }, { versions: [{ version_id: "a", percentage: 100 }] }],
+    });
+    expect(await reader.previousDeployment?.(ACCOUNT, "at-once")).toEqual([{ versionId: "a", percentage: 100 }]);
+    api.scripts.set(`${ACCOUNT}/fresh`, { name: "fresh", migrationTag: "v1", classes: new Set(), metadata: {}, uploads: 1, deployments: [{ versions: [{ version_id: "a", percentage: 100 }] }] });
+    expect(await reader.previousDeployment?.(ACCOUNT, "fresh")).toBeUndefined();
+    expect(await reader.previousDeployment?.(ACCOUNT, "no-such-script")).toBeUndefined();
+  });
 });

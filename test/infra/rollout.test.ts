@@ -76,6 +76,13 @@ describe("the rollout plan", () => {
     expect(!result.ok && result.issue.message).toContain("Finish the rollout first (`pulumi up -c authgent-edge:rolloutStage=promote`, or `=rollback`)");
   });
 
+  it("rolls an at-once canary back to the version of the deployment before it", () => {
+    const result = plan({ stage: "rollback", deployed: [{ versionId: "new-v", percentage: 100 }], previous: [STABLE] });
+    expect(result.ok && deploymentVersions(result.plan, "new-v")).toEqual([{ versionId: "stable-v", percentage: 100 }]);
+    const alone = plan({ stage: "rollback", deployed: [{ versionId: "new-v", percentage: 100 }] });
+    expect(() => alone.ok && deploymentVersions(alone.plan, "new-v")).toThrow("no deployed version other than new-v to return to, in the latest deployment or the one before");
+  });
+
   it("deploys a new script at once, and refuses a rollback with nothing to return to", () => {
     expect(plan({ deployed: undefined })).toEqual({ ok: true, plan: { kind: "at-once", reason: "it is the script's first deployment" } });
     const result = plan({ stage: "rollback", deployed: undefined });
@@ -128,6 +135,21 @@ describe("a rollout server's resources", () => {
     expect(notes).toContain("alpha: the new version takes 100% at once because it brings Durable Object migrations up to tag v2, which cannot be deployed gradually");
   });
 
+  it("reads the deployment before the latest only for a rollback whose latest deployment is one version", async () => {
+    const reads: string[] = [];
+    const reader = (latest: readonly DeployedVersion[]): DeploymentReader => ({
+      currentDeployment: async () => latest,
+      previousDeployment: async (_account, script) => (reads.push(script), [STABLE]),
+    });
+    const rollback = parseStackConfig(input(withRollout({ share: 100 }, "rollback")));
+    const { resources } = await renderFleet(rollback, { currentMigrationTag: "v1", deployments: reader([{ versionId: "alpha-version-id", percentage: 100 }]) });
+    expect(resources.find((r) => r.name === "alpha-deployment")?.inputs["versions"]).toEqual([{ versionId: "stable-v", percentage: 100 }]);
+    expect(reads).toEqual(["alpha"]);
+    await renderFleet(rollback, { currentMigrationTag: "v1", deployments: reader([{ versionId: "alpha-version-id", percentage: 10 }, { versionId: "stable-v", percentage: 90 }]) });
+    await renderFleet(parseStackConfig(input(withRollout({ share: 100 }, "canary"))), { currentMigrationTag: "v1", deployments: reader([STABLE]) });
+    expect(reads).toEqual(["alpha"]);
+  });
+
   it("leaves servers without rollout on the script upload", async () => {
     const { resources } = await renderFleet(parseStackConfig(input(baseValues())));
     expect(resources.filter((r) => r.name.endsWith("-version") || r.name.endsWith("-deployment"))).toEqual([]);
@@ -138,11 +160,15 @@ describe("a rollout server's resources", () => {
 describe("Pulumi.example.yaml", () => {
   it("is a valid stack whose rollout server, a wave-0 canary, deploys by percentage and whose renamed server keeps its script", async () => {
     const config = await loadStackFileConfig("example");
-    expect(config.servers.map((s) => [s.name, s.scriptName, s.rollout ?? null])).toEqual([
-      ["tickets-mcp", "tickets-mcp", null],
-      ["billing-mcp", "billing-mcp", { share: 10, wave: 0 }],
-      ["docs-search-mcp", "search-mcp", null],
-    ]);
+    // Other examples in the file (bindings, sources) have no rollout and are not this test's subject.
+    expect(config.servers.map((s) => [s.name, s.scriptName, s.rollout ?? null])).toEqual(
+      expect.arrayContaining([
+        ["tickets-mcp", "tickets-mcp", null],
+        ["billing-mcp", "billing-mcp", { share: 10, wave: 0 }],
+        ["docs-search-mcp", "search-mcp", null],
+      ]),
+    );
+    expect(config.servers.filter((s) => s.rollout).map((s) => s.name)).toEqual(["billing-mcp"]);
     expect([config.rolloutWaveCount, config.rolloutWave]).toEqual([1, 0]);
     const { resources } = await renderFleet(config, { currentMigrationTag: "v1", deployments: deploymentsOf([STABLE]) });
     expect(resources.find((r) => r.name === "billing-mcp-deployment")?.inputs["versions"]).toEqual([

@@ -5,7 +5,7 @@
  */
 import { MCP_AGENT, RATE_LIMITER, WORKER_VARS, type WorkerVarName } from "../worker/bindings.ts";
 import type { ServerManifest } from "../worker/kit/manifest.ts";
-import { StackConfigError, type ServerConfig } from "./config.ts";
+import { StackConfigError, type FleetConfig, type ServerConfig } from "./config.ts";
 import { loadStackFileConfig, type ReadStackFileOptions } from "./config-source.ts";
 import { selectServer } from "./select-server.ts";
 import { resolveServerBindings, type ResolvedBinding } from "./server-bindings.ts";
@@ -99,17 +99,25 @@ export async function resolveLocalBindings(
   options: ReadStackFileOptions = {},
 ): Promise<LocalBindingSupply> {
   const fleet = await loadStackFileConfig(target.stack, options);
-  const server = selectServer(fleet, target.server);
-  const index = fleet.servers.indexOf(server);
+  return localSupplyOf(offlineBindings(fleet, selectServer(fleet, target.server), manifest));
+}
+
+/**
+ * One server's manifest bindings resolved against its stack file, for the
+ * tools that read stacks offline (`npm start`, `npm run wrangler-config`):
+ * every issue the preview would raise, except a secret's missing value, which
+ * these tools never read. Secret bindings are left out of the result.
+ */
+export function offlineBindings(fleet: Pick<FleetConfig, "stack" | "servers" | "retiredServers">, server: ServerConfig, manifest: ServerManifest): ResolvedBinding[] {
   const secrets = Object.entries(manifest.bindings ?? {}).filter(([, declaration]) => declaration.kind === "secret").map(([name]) => name);
   const { bindings, issues } = resolveServerBindings(server, manifest, {
-    at: `servers[${index}]`,
+    at: `servers[${fleet.servers.indexOf(server)}]`,
     scriptNames: new Map(fleet.servers.map((s) => [s.name, s.scriptName])),
-    retired: false,
+    retired: (fleet.retiredServers ?? []).includes(server.name),
   });
   const relevant = issues.filter((issue) => !secrets.some((name) => issue.path.endsWith(`.bindings.${name}`)));
-  if (relevant.length > 0) throw new StackConfigError(target.stack, relevant);
-  return localSupplyOf(bindings);
+  if (relevant.length > 0) throw new StackConfigError(fleet.stack, relevant);
+  return bindings.filter((binding) => binding.kind !== "secret");
 }
 
 /** The local view of resolved bindings (pure). */

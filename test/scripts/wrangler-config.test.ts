@@ -12,11 +12,13 @@ import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadStackFileConfig } from "../../infra/config-source.ts";
+import { offlineBindings } from "../../infra/local-run.ts";
+import { describeServerSource } from "../../infra/server-description.ts";
 import { WORKER_BUNDLE } from "../../infra/worker-bundle.ts";
 import type { PlanResource } from "../../scripts/lib/offline-plan.ts";
 import { renderStack } from "../../scripts/lib/offline-plan.ts";
 import { committedStackOptions } from "../infra/authgent/stack-files.ts";
-import { renderWranglerJsonc, secretNamesOf, selectServer, wranglerConfigFor, type WranglerConfig } from "../../scripts/lib/wrangler-config.ts";
+import { createdResourcesOf, renderWranglerJsonc, secretNamesOf, selectServer, wranglerConfigFor, type WranglerConfig } from "../../scripts/lib/wrangler-config.ts";
 
 const OUT_DIR = resolve(`dist/wrangler-config-test-${process.pid}`);
 
@@ -260,5 +262,140 @@ describe("npm run wrangler-config", () => {
     const unknown = await run(["--stack", "staging", "--server", "nope", "--out", "-"]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('stack staging has no server "nope"');
+  });
+});
+
+/** Servers whose code declares bindings (the examples), supplied by create, reference, service and value. */
+const MANIFEST_FLEET_YAML = `config:
+  authgent-edge:accountId: 0123456789abcdef0123456789abcdef
+  authgent-edge:defaults:
+    issuer: https://auth.example.com
+    zoneId: 0123456789abcdef0123456789abcdef
+  authgent-edge:servers:
+    - name: notes-mcp
+      source: examples/notes/server.ts
+      audience: https://notes.example.com
+      customDomain: notes.example.com
+      bindings:
+        NOTES_DB: { create: {} }
+        NOTES_CACHE: { id: 0123456789abcdef0123456789abcdef }
+    - name: backend-mcp
+      source: examples/backend-caller/server.ts
+      audience: https://backend.example.com
+      customDomain: backend.example.com
+      bindings:
+        BACKEND: { service: crm-api }
+        BACKEND_TIMEOUT_MS: { value: "2500" }
+  authgent-edge:secrets:
+    backend-mcp:
+      BACKEND_TOKEN:
+        secure: v1:AAAAAAAAAAAAAAAA:notdecryptedhere
+`;
+
+describe("servers with manifest bindings", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "wrangler-manifests-"));
+    await writeFile(join(dir, "Pulumi.manifests.yaml"), MANIFEST_FLEET_YAML);
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function configOf(serverName: string, configDir?: string) {
+    const fleet = await loadStackFileConfig("manifests", { dir });
+    const server = selectServer(fleet, serverName);
+    const { manifest } = (await describeServerSource(server.source)).description;
+    const code = { manifest, bindings: offlineBindings(fleet, server, manifest) };
+    return { fleet, server, manifest, code, config: wranglerConfigFor(fleet, server, { code, ...(configDir ? { configDir } : {}) }) };
+  }
+
+  /** The plan's manifest bindings of one script, by name and kind, with what wrangler also names. */
+  function planManifestBindings(resources: readonly PlanResource[], scriptName: string) {
+    const script = resources.find((r) => r.type === "cloudflare:index/workersScript:WorkersScript" && r.inputs.scriptName === scriptName);
+    const bindings = (script?.inputs as { bindings: (Binding & Record<string, unknown>)[] }).bindings;
+    return bindings
+      .filter((b) => !["plain_text", "durable_object_namespace", "ratelimit", "secret_text"].includes(b.type))
+      .map((b) => ({ type: b.type, name: b.name, ...(b.type === "service" ? { service: b.service } : {}) }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  it("declares the same D1, KV and service bindings, vars and secrets as the plan, with D1's migrations_dir", async () => {
+    const { plan } = await renderStack("manifests", { dir });
+    const notes = await configOf("notes-mcp");
+    expect(notes.config.d1_databases).toEqual([{ binding: "NOTES_DB", database_name: "notes-mcp-notes-db", migrations_dir: "./examples/notes/migrations" }]);
+    expect(notes.config.kv_namespaces).toEqual([{ binding: "NOTES_CACHE", id: "0123456789abcdef0123456789abcdef" }]);
+    expect(planManifestBindings(plan.resources, "notes-mcp")).toEqual([
+      { type: "kv_namespace", name: "NOTES_CACHE" },
+      { type: "d1", name: "NOTES_DB" },
+    ]);
+    const created = plan.resources.find((r) => r.type === "cloudflare:index/d1Database:D1Database");
+    expect(created?.inputs.name).toBe(notes.config.d1_databases?.[0]?.database_name);
+
+    const backend = await configOf("backend-mcp");
+    expect(backend.config.services).toEqual([{ binding: "BACKEND", service: "crm-api" }]);
+    expect(backend.config.vars.BACKEND_TIMEOUT_MS).toBe("2500");
+    expect(planManifestBindings(plan.resources, "backend-mcp")).toEqual([{ type: "service", name: "BACKEND", service: "crm-api" }]);
+    // Everything the plan declares for the script, in wrangler's vocabulary, as for servers without a manifest.
+    expect(declaredByWrangler(backend.config, secretNamesOf(backend.server, backend.manifest))).toEqual(declaredByPlan(plan.resources, "backend-mcp"));
+    expect(declaredByWrangler(notes.config, secretNamesOf(notes.server, notes.manifest))).toEqual(declaredByPlan(plan.resources, "notes-mcp"));
+  });
+
+  it("names the manifest's secrets and the resources the stack creates in the header, never a value", async () => {
+    const backend = await configOf("backend-mcp");
+    const text = renderWranglerJsonc(backend.config, "manifests", secretNamesOf(backend.server, backend.manifest), createdResourcesOf(backend.code));
+    expect(text).toContain("Secrets (set by Pulumi, values not shown): BACKEND_TOKEN.");
+    expect(text).not.toContain("notdecryptedhere");
+    const notes = await configOf("notes-mcp");
+    expect(renderWranglerJsonc(notes.config, "manifests", [], createdResourcesOf(notes.code))).toContain(
+      "Created by the stack, ids assigned by Cloudflare at deploy (look them up in the dashboard to use them remotely): NOTES_DB (d1 notes-mcp-notes-db).",
+    );
+  });
+
+  it("is read by wrangler 4.79 without a warning, and wrangler's Miniflare options carry the bindings", async () => {
+    for (const serverName of ["notes-mcp", "backend-mcp"]) {
+      const { config, server, manifest, code } = await configOf(serverName, OUT_DIR);
+      const path = join(OUT_DIR, `${serverName}.jsonc`);
+      await writeFile(path, renderWranglerJsonc(config, "manifests", secretNamesOf(server, manifest), createdResourcesOf(code)));
+      const warnings: string[] = [];
+      for (const method of ["warn", "error", "log", "info"] as const) {
+        vi.spyOn(console, method).mockImplementation((...args: unknown[]) => void warnings.push(args.map(String).join(" ")));
+      }
+      let read: ReturnType<typeof unstable_readConfig>;
+      try {
+        read = unstable_readConfig({ config: path });
+      } finally {
+        vi.restoreAllMocks();
+      }
+      expect(warnings, serverName).toEqual([]);
+      if (serverName === "notes-mcp") {
+        expect(read.d1_databases).toEqual([expect.objectContaining({ binding: "NOTES_DB", database_name: "notes-mcp-notes-db" })]);
+        expect(resolve(OUT_DIR, read.d1_databases[0]?.migrations_dir ?? "")).toBe(resolve("examples/notes/migrations"));
+        const { workerOptions } = unstable_getMiniflareWorkerOptions(path);
+        expect(Object.keys((workerOptions as { d1Databases?: object }).d1Databases ?? {})).toEqual(["NOTES_DB"]);
+        expect(Object.keys((workerOptions as { kvNamespaces?: object }).kvNamespaces ?? {})).toEqual(["NOTES_CACHE"]);
+      } else {
+        expect(read.services).toEqual([expect.objectContaining({ binding: "BACKEND", service: "crm-api" })]);
+        expect(read.vars).toMatchObject({ BACKEND_TIMEOUT_MS: "2500" });
+      }
+    }
+  });
+
+  it("lists a server's own Durable Objects and its ledger after the kit's, the last tag being the one Pulumi records", async () => {
+    const { fleet, server } = await configOf("notes-mcp");
+    const manifest = {
+      durableObjects: { COUNTER: { className: "Counter" } },
+      migrations: [{ tag: "notes-v1", newSqliteClasses: ["Counter"] }, { tag: "notes-v2", renamedClasses: [{ from: "Counter", to: "Tally" }] }],
+    };
+    const config = wranglerConfigFor(fleet, server, { code: { manifest, bindings: [] } });
+    expect(config.durable_objects.bindings).toEqual([
+      { name: "MCP_OBJECT", class_name: "AuthgentMCPAgent" },
+      { name: "COUNTER", class_name: "Counter" },
+    ]);
+    expect(config.migrations).toEqual([
+      { tag: "v1", new_sqlite_classes: ["AuthgentMCPAgent"] },
+      { tag: "v1+notes-v1", new_sqlite_classes: ["Counter"] },
+      { tag: "v1+notes-v2", renamed_classes: [{ from: "Counter", to: "Tally" }] },
+    ]);
   });
 });

@@ -14,6 +14,10 @@ export const RESOURCE_TYPES = {
   dockerContainer: "docker:index/container:Container",
   /** The Kubernetes target's settings (`authgent.kubernetes`): the same AUTHGENT_* values as the container's envs. */
   kubernetesConfigMap: "kubernetes:core/v1:ConfigMap",
+  /** The Kubernetes target's workloads, whose pod templates name images. */
+  kubernetesDeployment: "kubernetes:apps/v1:Deployment",
+  kubernetesStatefulSet: "kubernetes:apps/v1:StatefulSet",
+  kubernetesJob: "kubernetes:batch/v1:Job",
 } as const;
 
 /** One entry of `WorkersScript.bindings` (the fields the policies read). */

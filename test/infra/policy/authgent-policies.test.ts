@@ -118,3 +118,26 @@ describe("the settings policies on the Kubernetes target (authgent.kubernetes)",
     expect(await violations(registrationPolicy, other)).toEqual([]);
   });
 });
+
+describe("authgent-image-pinned-by-digest on the Kubernetes target", () => {
+  function workload(type: string, name: string, image: string, stack = "production"): FakeResource {
+    return { type, name, stack, props: { spec: { template: { spec: { containers: [{ name: "c", image }] } } } } };
+  }
+
+  it("flags the in-cluster Postgres by tag in production, naming authgent.database.image", async () => {
+    expect(await violations(imageDigestPolicy, workload(RESOURCE_TYPES.kubernetesStatefulSet, "authgent-postgres", "postgres:16-alpine"))).toEqual([
+      expect.stringContaining("set authgent.database.image to postgres:16-alpine@sha256:<digest> in Pulumi.production.yaml"),
+    ]);
+    expect(await violations(imageDigestPolicy, workload(RESOURCE_TYPES.kubernetesStatefulSet, "authgent-postgres", "postgres:16-alpine", "staging"))).toEqual([]);
+  });
+
+  it("passes digest-pinned server and bootstrap images, and ignores workloads that are not the component's", async () => {
+    const pinned = `registry.yourcompany.com/authgent-server@${DIGEST}`;
+    expect(await violations(imageDigestPolicy, workload(RESOURCE_TYPES.kubernetesDeployment, "authgent-deployment", pinned))).toEqual([]);
+    expect(await violations(imageDigestPolicy, workload(RESOURCE_TYPES.kubernetesJob, "authgent-bootstrap", pinned))).toEqual([]);
+    expect(await violations(imageDigestPolicy, workload(RESOURCE_TYPES.kubernetesDeployment, "authgent-deployment", "registry.yourcompany.com/authgent-server:1"))).toEqual([
+      expect.stringContaining("set authgent.image to registry.yourcompany.com/authgent-server:1@sha256:<digest>"),
+    ]);
+    expect(await violations(imageDigestPolicy, workload(RESOURCE_TYPES.kubernetesDeployment, "metrics-exporter", "prom/exporter:latest"))).toEqual([]);
+  });
+});

@@ -52,19 +52,38 @@ describe("DpopReplayGuard batching", () => {
     const principal = user();
     const calls: number[] = [];
     const guard = new DpopReplayGuard({ shared: async (p, uses) => (calls.push(uses.length), await doLedger(p, uses)) });
-    await guard.check(principal, proof("first"), OPTIONS, now());
-    // Within the busy window of that call: the five share one call instead of going as 1 + 4.
+    // Three at once: the first goes alone, the other two share the next call, so the user is busy.
+    await Promise.all(["a1", "a2", "a3"].map((jti) => guard.check(principal, proof(jti), OPTIONS, now())));
+    // Within the busy window: the five share one call instead of going as 1 + 4.
     await Promise.all(["b1", "b2", "b3", "b4", "b5"].map((jti) => guard.check(principal, proof(jti), OPTIONS, now())));
-    expect(calls).toEqual([1, 5]);
+    expect(calls).toEqual([1, 2, 5]);
   });
 
-  it("sends at once when the busy window is off, and after it has passed", async () => {
+  it("never holds a client that sends one request at a time", async () => {
+    const principal = user();
+    const calls: number[] = [];
+    const guard = new DpopReplayGuard({
+      shared: (p, uses) => {
+        calls.push(uses.length);
+        return doLedger(p, uses);
+      },
+    });
+    for (const jti of ["s1", "s2", "s3"]) {
+      const pending = guard.check(principal, proof(jti), OPTIONS, now());
+      // The call is made before check() yields: no timer tick in between, however recent the previous call.
+      expect(calls.length).toBe(["s1", "s2", "s3"].indexOf(jti) + 1);
+      await pending;
+    }
+    expect(calls).toEqual([1, 1, 1]);
+  });
+
+  it("sends at once when the busy window is off", async () => {
     const principal = user();
     const calls: number[] = [];
     const guard = new DpopReplayGuard({ busyWindowMs: 0, shared: async (p, uses) => (calls.push(uses.length), await doLedger(p, uses)) });
-    await guard.check(principal, proof("first"), OPTIONS, now());
+    await Promise.all(["a1", "a2", "a3"].map((jti) => guard.check(principal, proof(jti), OPTIONS, now())));
     await Promise.all(["b1", "b2", "b3"].map((jti) => guard.check(principal, proof(jti), OPTIONS, now())));
-    expect(calls).toEqual([1, 1, 2]);
+    expect(calls).toEqual([1, 2, 1, 2]);
   });
 
   it("refuses the second copy of one proof arriving with the first, wherever the batch stands", async () => {

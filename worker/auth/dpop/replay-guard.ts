@@ -9,9 +9,10 @@ export const DEFAULT_MAX_BATCH = 64;
 /** Longest a request waits for a ledger call another request sends, ms (a call normally takes milliseconds). @default 10000 */
 export const DEFAULT_MAX_BATCH_WAIT_MS = 10_000;
 /**
- * A user whose previous ledger call ended less than this long ago is busy:
- * their next call waits one timer tick so the proofs this isolate already
- * received join it, ms. @default 10
+ * A user whose previous ledger call carried several proofs (or had more
+ * queued behind it) and ended less than this long ago is busy: their next
+ * call waits one timer tick so the proofs this isolate already received join
+ * it, ms. @default 10
  */
 export const DEFAULT_BUSY_WINDOW_MS = 10;
 /** Most users whose last ledger call time one isolate remembers (for `busyWindowMs`). @default 1024 */
@@ -114,9 +115,10 @@ interface UserQueue {
  *
  * Ledger calls are batched per user: a proof that finds no call of its user
  * in flight goes to the ledger at once (no timer, so an idle client waits for
- * nothing but the round trip) — unless the user's previous call ended
- * within `busyWindowMs`: then it waits one timer tick, so the proofs this
- * isolate has already received go with it. While a call is in flight, that
+ * nothing but the round trip) — unless the user is busy (their previous
+ * call carried several proofs and ended within `busyWindowMs`): then it
+ * waits one timer tick, so the proofs this isolate has already received go
+ * with it. A client with one request at a time never waits for that tick. While a call is in flight, that
  * user's next proofs queue and go together in the following call, so a busy
  * client costs one round trip per batch instead of one per request. The
  * first request of a batch makes the call itself, in its own request context
@@ -132,7 +134,7 @@ export class DpopReplayGuard {
   private readonly maxBatch: number;
   private readonly maxBatchWaitMs: number;
   private readonly busyWindowMs: number;
-  /** When each recent user's last ledger call ended, ms; oldest first. */
+  /** When each recently busy user's last ledger call ended, ms; oldest first. */
   private readonly lastCallEnd = new Map<string, number>();
 
   constructor(options: ReplayGuardOptions) {
@@ -220,8 +222,8 @@ export class DpopReplayGuard {
       } catch (error) {
         for (const waiter of batch.waiters) waiter.reject(new DpopLedgerUnavailableError("DPoP ledger call failed", { cause: error }));
       } finally {
-        this.noteCallEnd(key, Date.now());
         const next = own.waiting.shift();
+        this.noteCallEnd(key, batch.waiters.length > 1 || next !== undefined, Date.now());
         if (next) {
           own.busySince = Date.now();
           next.start();
@@ -242,9 +244,10 @@ export class DpopReplayGuard {
     return last !== undefined && nowMs - last < this.busyWindowMs;
   }
 
-  private noteCallEnd(key: string, nowMs: number): void {
-    if (this.busyWindowMs <= 0) return;
+  /** Remembers when a call of `key` that had company (`crowded`) ended; a lone call makes the user idle again. */
+  private noteCallEnd(key: string, crowded: boolean, nowMs: number): void {
     this.lastCallEnd.delete(key);
+    if (!crowded || this.busyWindowMs <= 0) return;
     this.lastCallEnd.set(key, nowMs);
     if (this.lastCallEnd.size > RECENT_USERS) {
       const oldest = this.lastCallEnd.keys().next();

@@ -18,7 +18,7 @@ import { gzipSync } from "node:zlib";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { bundleWorker, REPO_ROOT } from "../infra/worker-bundle.ts";
 import { SCOPES } from "../worker/bindings.ts";
-import { benchDpopKey, dpopTarget, mintProofs, proofsNeeded, type BenchDpopKey } from "./lib/bench-dpop.ts";
+import { benchDpopKey, dpopTarget, mintProofs, multiUserDpopTarget, proofsNeeded, type BenchDpopKey, type BenchDpopUser } from "./lib/bench-dpop.ts";
 import { bundleBenchWorker, DPOP_ISOLATE_ONLY_WORKER, DPOP_VERIFY_FLOOR_WORKER, ECHO_WORKER, JOSE_FLOOR_WORKER, KIT_ZOD_WORKER, SDK_HANDLER_WORKER, startBenchWorker } from "./lib/bench-workers.ts";
 import { detectLoadGenerator, runLoad, type LoadGenerator, type LoadResult, type LoadTarget } from "./lib/bench-load.ts";
 import { formatConsole, formatMarkdown, type AuthenticatedRun, type BenchReport, type DpopRuns, type FleetSample, type ProtocolLayerRuns } from "./lib/bench-report.ts";
@@ -233,12 +233,40 @@ async function dpopRuns(issuer: LocalIssuer, bearerRps: number, args: BenchArgs)
     await localOnly.dispose();
   }
   const worker = await startLocalWorker({ vars, front: false });
+  let full: LoadResult;
   try {
-    const full = await measureDpop("(d) DPoP hello, isolate + Durable Object replay check", `${worker.url}/mcp`, token, key, bearerRps, args);
-    return { generatorCeiling, verifyFloor, isolateOnly, full };
+    full = await measureDpop("(d) DPoP hello, isolate + Durable Object replay check", `${worker.url}/mcp`, token, key, bearerRps, args);
   } finally {
     await worker.dispose();
   }
+  // As many users as connections, each with its own key, token and Durable Object: no two concurrent proofs share a ledger call.
+  const users: BenchDpopUser[] = [];
+  for (let i = 0; i < args.connections; i++) {
+    const userKey = await benchDpopKey();
+    users.push({ key: userKey, token: await issuer.mint(BENCH_AUDIENCE, { tenant: tenantId, claims: { sub: `bench-dpop-user-${i}`, scope: SCOPES.read, cnf: { jkt: userKey.jkt } } }) });
+  }
+  const spread = await startLocalWorker({ vars, front: false });
+  try {
+    const manyUsers = await measureManyUsers(`(dm) DPoP hello, ${users.length} users, isolate + Durable Object`, `${spread.url}/mcp`, users, bearerRps, args);
+    return { generatorCeiling, verifyFloor, isolateOnly, full, manyUsers: { users: users.length, load: manyUsers } };
+  } finally {
+    await spread.dispose();
+  }
+}
+
+/** `measureDpop` with the requests spread over `users` in turn (`multiUserDpopTarget`). */
+async function measureManyUsers(label: string, url: string, users: readonly BenchDpopUser[], proofsPerSecond: number, args: BenchArgs): Promise<LoadResult> {
+  const options = { connections: args.connections, generator: args.generator };
+  process.stdout.write(`${label}: signing proofs, `);
+  const warmup = await multiUserDpopTarget(mcpTarget(url), users, proofsNeeded(proofsPerSecond, args.warmupSeconds));
+  process.stdout.write(`warm-up ${args.warmupSeconds} s, `);
+  assertClean(`${label} (warm-up)`, await runLoad(warmup, { ...options, durationSeconds: args.warmupSeconds }));
+  const measured = await multiUserDpopTarget(mcpTarget(url), users, proofsNeeded(proofsPerSecond, args.durationSeconds));
+  process.stdout.write(`measuring ${args.durationSeconds} s… `);
+  const load = await runLoad(measured, { ...options, durationSeconds: args.durationSeconds });
+  assertClean(label, load);
+  console.log(`${load.requestsPerSecond.toFixed(0)} req/s`);
+  return load;
 }
 
 /**

@@ -39,8 +39,33 @@ export function dpopTarget(target: LoadTarget, token: string, proofs: readonly s
   return {
     ...target,
     headers: { ...target.headers, authorization: `DPoP ${token}` },
-    perRequestHeader: { name: "dpop", values: proofs },
+    perRequestHeaders: { names: ["dpop"], rows: proofs.map((proof) => [proof]) },
   };
+}
+
+/** One bench user: a DPoP key and an access token bound to it. */
+export interface BenchDpopUser {
+  readonly key: BenchDpopKey;
+  readonly token: string;
+}
+
+/**
+ * `target` sent by several users in turn (request i by user i mod n), each
+ * request with its user's token and a fresh proof of that user's key: the
+ * load spreads over n Durable Objects, as a fleet's users do.
+ */
+export async function multiUserDpopTarget(target: LoadTarget, users: readonly BenchDpopUser[], count: number): Promise<LoadTarget> {
+  const perUser = Math.ceil(count / users.length);
+  const proofs = await Promise.all(users.map((user) => mintProofs(user.key, target.url, user.token, perUser)));
+  const rows: string[][] = [];
+  for (let i = 0; i < perUser * users.length; i++) {
+    const u = i % users.length;
+    const user = users[u];
+    const proof = proofs[u]?.[Math.floor(i / users.length)];
+    if (user && proof) rows.push([proof, `DPoP ${user.token}`]);
+  }
+  const headers = Object.fromEntries(Object.entries(target.headers).filter(([name]) => name.toLowerCase() !== "authorization"));
+  return { ...target, headers, perRequestHeaders: { names: ["dpop", "authorization"], rows } };
 }
 
 /**

@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { REPO_ROOT } from "../../infra/worker-bundle.ts";
+import { cpuMicrosPerRequest, serverCpuSnapshot } from "./bench-cpu.ts";
 
 export type LoadGenerator = "wrk" | "autocannon";
 
@@ -18,10 +19,17 @@ export interface LoadTarget {
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: string;
   /**
-   * A header whose value changes with every request, taken in order (DPoP
-   * proofs: each may be used once). The run fails if it needs more values.
+   * Headers whose values change with every request, taken in order (DPoP
+   * proofs: each may be used once; with several users, each proof with its
+   * user's token). The run fails if it needs more rows.
    */
-  readonly perRequestHeader?: { readonly name: string; readonly values: readonly string[] };
+  readonly perRequestHeaders?: PerRequestHeaders;
+}
+
+export interface PerRequestHeaders {
+  readonly names: readonly string[];
+  /** One row per request, a value for each of `names`, in order (no tabs or newlines). */
+  readonly rows: readonly (readonly string[])[];
 }
 
 export interface LoadOptions {
@@ -43,6 +51,11 @@ export interface LoadResult {
   readonly non2xx: number;
   /** Connect/read/write errors and timeouts. */
   readonly socketErrors: number;
+  /**
+   * CPU the server processes (workerd) used per request, µs, where it can be
+   * read (`bench-cpu.ts`); steadier than req/s on a shared machine.
+   */
+  readonly serverCpuMicros?: number;
 }
 
 /** Grace on top of the run before the generator process is killed, seconds. */
@@ -58,9 +71,10 @@ export async function runLoad(target: LoadTarget, options: LoadOptions = {}): Pr
   const connections = options.connections ?? 16;
   const durationSeconds = options.durationSeconds ?? 10;
   const generator = options.generator ?? detectLoadGenerator();
-  return generator === "wrk"
-    ? runWrk(target, connections, durationSeconds)
-    : runAutocannon(target, connections, durationSeconds);
+  const cpu = serverCpuSnapshot();
+  const load = generator === "wrk" ? await runWrk(target, connections, durationSeconds) : await runAutocannon(target, connections, durationSeconds);
+  const serverCpuMicros = cpuMicrosPerRequest(cpu, load.requests);
+  return serverCpuMicros === undefined ? load : { ...load, serverCpuMicros };
 }
 
 async function runWrk(target: LoadTarget, connections: number, durationSeconds: number): Promise<LoadResult> {
@@ -68,7 +82,7 @@ async function runWrk(target: LoadTarget, connections: number, durationSeconds: 
   try {
     const script = join(dir, "request.lua");
     const valuesFile = join(dir, "values.txt");
-    if (target.perRequestHeader) await writeFile(valuesFile, `${target.perRequestHeader.values.join("\n")}\n`);
+    if (target.perRequestHeaders) await writeFile(valuesFile, `${target.perRequestHeaders.rows.map((row) => row.join("\t")).join("\n")}\n`);
     await writeFile(script, wrkScript(target, valuesFile));
     // One wrk thread drives 16 connections easily and leaves the other core to workerd.
     const threads = 1;
@@ -112,13 +126,18 @@ function wrkScript(target: LoadTarget, valuesFile: string): string {
     // The spaces matter: "[[" would open a Lua long string.
     .map(([k, v]) => `wrk.headers[ ${lit(k)} ] = ${lit(v)}`)
     .join("\n");
-  // One value per request, in order; past the last one wrk gets a header of "exhausted" and the worker a 401.
-  const perRequest = target.perRequestHeader
-    ? `local values, nextValue = {}, 0
-for line in io.lines(${lit(valuesFile)}) do values[#values + 1] = line end
+  // One row per request, in order; past the last one wrk sends headers of "exhausted" and the worker answers 401.
+  const perRequest = target.perRequestHeaders
+    ? `local rows, nextRow = {}, 0
+for line in io.lines(${lit(valuesFile)}) do
+  local row = {}
+  for field in string.gmatch(line, "[^\t]+") do row[#row + 1] = field end
+  rows[#rows + 1] = row
+end
 request = function()
-  nextValue = nextValue + 1
-  wrk.headers[ ${lit(target.perRequestHeader.name)} ] = values[nextValue] or "exhausted"
+  nextRow = nextRow + 1
+  local row = rows[nextRow] or {}
+${target.perRequestHeaders.names.map((name, i) => `  wrk.headers[ ${lit(name)} ] = row[${i + 1}] or "exhausted"`).join("\n")}
   return wrk.format()
 end`
     : "";
@@ -136,7 +155,7 @@ end
 }
 
 async function runAutocannon(target: LoadTarget, connections: number, durationSeconds: number): Promise<LoadResult> {
-  if (target.perRequestHeader) return await runAutocannonPerRequest(target, connections, durationSeconds);
+  if (target.perRequestHeaders) return await runAutocannonPerRequest(target, connections, durationSeconds);
   const bin = resolve(REPO_ROOT, "node_modules/autocannon/autocannon.js");
   const args = [bin, "-c", String(connections), "-d", String(durationSeconds), "-m", target.method, "-j", "-n"];
   for (const [k, v] of Object.entries(target.headers)) args.push("-H", `${k}=${v}`);
@@ -173,22 +192,26 @@ function fromAutocannon(report: AutocannonReport): LoadResult {
  * needs its API (`setupRequest`), run as a child process all the same.
  */
 async function runAutocannonPerRequest(target: LoadTarget, connections: number, durationSeconds: number): Promise<LoadResult> {
-  const header = target.perRequestHeader;
-  if (!header) throw new Error("runAutocannonPerRequest needs perRequestHeader");
+  const headers = target.perRequestHeaders;
+  if (!headers) throw new Error("runAutocannonPerRequest needs perRequestHeaders");
   const dir = await mkdtemp(join(tmpdir(), "authgent-bench-"));
   try {
     const valuesFile = join(dir, "values.json");
-    await writeFile(valuesFile, JSON.stringify(header.values));
+    await writeFile(valuesFile, JSON.stringify(headers.rows));
     const script = join(dir, "run.cjs");
     await writeFile(
       script,
       `const autocannon = require(${JSON.stringify(resolve(REPO_ROOT, "node_modules/autocannon"))});
-const values = JSON.parse(require("node:fs").readFileSync(${JSON.stringify(valuesFile)}, "utf8"));
+const rows = JSON.parse(require("node:fs").readFileSync(${JSON.stringify(valuesFile)}, "utf8"));
+const names = ${JSON.stringify(headers.names)};
 let next = 0;
 const base = ${JSON.stringify({ method: target.method, headers: target.headers, body: target.body })};
 autocannon({
   url: ${JSON.stringify(target.url)}, connections: ${connections}, duration: ${durationSeconds}, ...base,
-  requests: [{ ...base, setupRequest: (req) => ({ ...req, headers: { ...req.headers, ${JSON.stringify(header.name)}: values[next++] ?? "exhausted" } }) }],
+  requests: [{ ...base, setupRequest: (req) => {
+    const row = rows[next++] ?? [];
+    return { ...req, headers: { ...req.headers, ...Object.fromEntries(names.map((name, i) => [name, row[i] ?? "exhausted"])) } };
+  } }],
 }, (err, result) => {
   if (err) { console.error(err.message); process.exit(1); }
   process.stdout.write(JSON.stringify(result));

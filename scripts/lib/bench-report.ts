@@ -39,6 +39,12 @@ export interface DpopRuns {
   readonly isolateOnly: LoadResult;
   /** The real worker: isolate-local replay check, then the user's Durable Object. */
   readonly full: LoadResult;
+  /**
+   * The real worker with the requests spread over `users` users in turn, each
+   * with its own key, token and Durable Object (as a fleet's users are), so
+   * concurrent proofs never share a ledger call. Absent in older reports.
+   */
+  readonly manyUsers?: { readonly users: number; readonly load: LoadResult };
 }
 
 /** Protocol layers side by side behind the same authentication (`bench/sdk-handler-worker.ts`). */
@@ -177,6 +183,16 @@ function rows(report: BenchReport): Row[] {
             : []),
           { scenario: "(d0) DPoP hello, replay check per isolate only", load: report.dpop.isolateOnly, ratio: ratioOf(report.dpop.isolateOnly, report).toFixed(2), jwks: "–" },
           { scenario: "(d) DPoP hello, isolate + Durable Object", load: report.dpop.full, ratio: ratioOf(report.dpop.full, report).toFixed(2), jwks: "–" },
+          ...(report.dpop.manyUsers
+            ? [
+                {
+                  scenario: `(dm) DPoP hello, ${report.dpop.manyUsers.users} users, isolate + Durable Object`,
+                  load: report.dpop.manyUsers.load,
+                  ratio: ratioOf(report.dpop.manyUsers.load, report).toFixed(2),
+                  jwks: "–",
+                },
+              ]
+            : []),
         ]
       : []),
     ...(report.protocolLayer
@@ -197,13 +213,16 @@ function rows(report: BenchReport): Row[] {
  * verification is (d0) against the Bearer run at JWKS +0 ms, the Durable
  * Object ledger is (d) against (d0).
  */
-export function dpopCosts(report: BenchReport): { proofMicros: number; ledgerMicros: number } | undefined {
+export function dpopCosts(report: BenchReport): { proofMicros: number; ledgerMicros: number; manyUsersLedgerMicros: number | undefined } | undefined {
   const bearer = report.authenticated[0]?.load.requestsPerSecond;
   if (!report.dpop || !bearer) return undefined;
   const micros = (rps: number) => 1e6 / rps;
+  const isolateOnly = micros(report.dpop.isolateOnly.requestsPerSecond);
+  const many = report.dpop.manyUsers?.load.requestsPerSecond;
   return {
-    proofMicros: micros(report.dpop.isolateOnly.requestsPerSecond) - micros(bearer),
-    ledgerMicros: micros(report.dpop.full.requestsPerSecond) - micros(report.dpop.isolateOnly.requestsPerSecond),
+    proofMicros: isolateOnly - micros(bearer),
+    ledgerMicros: micros(report.dpop.full.requestsPerSecond) - isolateOnly,
+    manyUsersLedgerMicros: many ? micros(many) - isolateOnly : undefined,
   };
 }
 
@@ -217,6 +236,53 @@ function dpopNote(report: BenchReport): string[] {
       `the Durable Object replay ledger ≈ ${costs.ledgerMicros.toFixed(0)} µs more; the generator alone, sending a new DPoP header per request, reaches ${ratioOf(report.dpop.generatorCeiling, report).toFixed(2)} ` +
       `(against that ceiling, (d) is ${(report.dpop.full.requestsPerSecond / report.dpop.generatorCeiling.requestsPerSecond).toFixed(2)}).`,
     ...verifyFloorNote(report.dpop, bearer.load, report),
+    ...manyUsersNote(report.dpop, costs.manyUsersLedgerMicros, report),
+    ...dpopCpuNote(report.dpop, bearer.load),
+  ];
+}
+
+/**
+ * The same parts priced by the workerd CPU each request used (the Durable
+ * Object runs in that process too): what they cost whatever else the machine
+ * was doing, where req/s mixes in the host's load.
+ */
+export function dpopCpuCosts(
+  dpop: DpopRuns,
+  bearer: LoadResult,
+): { verifyMicros: number | undefined; proofMicros: number; ledgerMicros: number; manyUsersLedgerMicros: number | undefined } | undefined {
+  const cpu = (load: LoadResult | undefined) => load?.serverCpuMicros;
+  const [bearerCpu, isolateOnly, full] = [cpu(bearer), cpu(dpop.isolateOnly), cpu(dpop.full)];
+  if (bearerCpu === undefined || isolateOnly === undefined || full === undefined) return undefined;
+  const [ceiling, floor, many] = [cpu(dpop.generatorCeiling), cpu(dpop.verifyFloor), cpu(dpop.manyUsers?.load)];
+  return {
+    verifyMicros: ceiling !== undefined && floor !== undefined ? floor - ceiling : undefined,
+    proofMicros: isolateOnly - bearerCpu,
+    ledgerMicros: full - isolateOnly,
+    manyUsersLedgerMicros: many === undefined ? undefined : many - isolateOnly,
+  };
+}
+
+function dpopCpuNote(dpop: DpopRuns, bearer: LoadResult): string[] {
+  const costs = dpopCpuCosts(dpop, bearer);
+  if (!costs) return [];
+  const verify = costs.verifyMicros === undefined ? "" : ` (of which the ES256 verify, (v) against (g), ≈ ${costs.verifyMicros.toFixed(0)} µs)`;
+  const many = costs.manyUsersLedgerMicros === undefined ? "" : `, ${costs.manyUsersLedgerMicros.toFixed(0)} µs with one user per connection`;
+  return [
+    `In workerd CPU per request (steadier than req/s on a shared machine): the proof costs ≈ ${costs.proofMicros.toFixed(0)} µs over Bearer${verify}, ` +
+      `the Durable Object ledger ≈ ${costs.ledgerMicros.toFixed(0)} µs with one busy user${many}.`,
+  ];
+}
+
+/**
+ * The one-user rows let a busy user's concurrent proofs share ledger calls;
+ * with one user per connection every proof is a call of its own.
+ */
+function manyUsersNote(dpop: DpopRuns, ledgerMicros: number | undefined, report: BenchReport): string[] {
+  if (!dpop.manyUsers || ledgerMicros === undefined) return [];
+  return [
+    `Spread over ${dpop.manyUsers.users} users (a key, token and Durable Object each, one request in flight per user), DPoP reaches ` +
+      `${ratioOf(dpop.manyUsers.load, report).toFixed(2)} of echo; the ledger costs ≈ ${ledgerMicros.toFixed(0)} µs per request there, ` +
+      "a Durable Object call per proof, since no two concurrent proofs share a user.",
   ];
 }
 
@@ -252,7 +318,7 @@ function referenceNote(report: BenchReport): string[] {
 }
 
 export function formatConsole(report: BenchReport): string {
-  const header = ["scenario", "req/s", "p50 ms", "p99 ms", "a/b", "JWKS/1k (warm-up)"];
+  const header = ["scenario", "req/s", "p50 ms", "p99 ms", "a/b", "JWKS/1k (warm-up)", "CPU µs/req"];
   const body = rows(report).map((r) => [
     r.scenario,
     r.load.requestsPerSecond.toFixed(0),
@@ -260,6 +326,7 @@ export function formatConsole(report: BenchReport): string {
     r.load.p99Ms.toFixed(2),
     r.ratio,
     r.jwks,
+    cpuCell(r.load),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => (row[i] ?? "").length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
@@ -281,11 +348,11 @@ export function formatConsole(report: BenchReport): string {
 
 export function formatMarkdown(report: BenchReport): string {
   const table = [
-    "| Scenario | req/s | p50 ms | p99 ms | ratio a/b | JWKS fetches / 1,000 (cold warm-up fetches) |",
-    "|---|---:|---:|---:|---:|---:|",
+    "| Scenario | req/s | p50 ms | p99 ms | ratio a/b | JWKS fetches / 1,000 (cold warm-up fetches) | workerd CPU µs / request |",
+    "|---|---:|---:|---:|---:|---:|---:|",
     ...rows(report).map(
       (r) =>
-        `| ${r.scenario} | ${r.load.requestsPerSecond.toFixed(0)} | ${r.load.p50Ms.toFixed(2)} | ${r.load.p99Ms.toFixed(2)} | ${r.ratio} | ${r.jwks} |`,
+        `| ${r.scenario} | ${r.load.requestsPerSecond.toFixed(0)} | ${r.load.p50Ms.toFixed(2)} | ${r.load.p99Ms.toFixed(2)} | ${r.ratio} | ${r.jwks} | ${cpuCell(r.load)} |`,
     ),
   ];
   const targets = [
@@ -324,6 +391,10 @@ export function formatMarkdown(report: BenchReport): string {
     ...fleet,
     "",
   ].join("\n");
+}
+
+function cpuCell(load: LoadResult): string {
+  return load.serverCpuMicros === undefined ? "–" : load.serverCpuMicros.toFixed(0);
 }
 
 function kib(bytes: number): string {

@@ -1,7 +1,7 @@
 /** The benchmark's verdicts: targets are reported as PASS/MISS, computed from the measurements. */
 import { describe, expect, it } from "vitest";
 import type { LoadResult } from "../../scripts/lib/bench-load.ts";
-import { BENCH_TARGETS, dpopCosts, formatConsole, formatMarkdown, verdicts, type BenchReport } from "../../scripts/lib/bench-report.ts";
+import { BENCH_TARGETS, dpopCosts, dpopCpuCosts, formatConsole, formatMarkdown, verdicts, type BenchReport } from "../../scripts/lib/bench-report.ts";
 
 const load = (requestsPerSecond: number, requests = requestsPerSecond * 10): LoadResult => ({
   generator: "wrk",
@@ -99,5 +99,31 @@ describe("DPoP rows", () => {
     expect(text).toContain("(d) DPoP hello, isolate + Durable Object");
     expect(text).toContain("≈ 252 µs per request");
     expect(formatMarkdown(withDpop(500))).toContain("| (d0) DPoP hello, replay check per isolate only | 700 |");
+  });
+
+  it("adds the many-users row and prices its ledger against the isolate-only run", () => {
+    const spread = report({ dpop: { generatorCeiling: load(990), isolateOnly: load(700), full: load(600), manyUsers: { users: 16, load: load(400) } } });
+    // 1e6/400 - 1e6/700 µs.
+    expect(dpopCosts(spread)?.manyUsersLedgerMicros).toBeCloseTo(1071.4, 1);
+    const markdown = formatMarkdown(spread);
+    expect(markdown).toContain("| (dm) DPoP hello, 16 users, isolate + Durable Object | 400 |");
+    expect(markdown).toContain("Spread over 16 users");
+    expect(markdown).toContain("≈ 1071 µs per request there");
+    // The target stays on the one-user run.
+    expect(verdicts(spread).find((v) => v.name.startsWith("DPoP ratio"))).toMatchObject({ measured: "0.60" });
+    expect(formatMarkdown(withDpop(500))).not.toContain("(dm)");
+  });
+
+  it("prices the parts by workerd CPU per request when measured, and shows it per row", () => {
+    const cpu = (rps: number, serverCpuMicros: number): LoadResult => ({ ...load(rps), serverCpuMicros });
+    const dpop = { generatorCeiling: cpu(990, 200), verifyFloor: cpu(800, 290), isolateOnly: cpu(700, 330), full: cpu(600, 350), manyUsers: { users: 16, load: cpu(400, 420) } };
+    const measured = report({ dpop, authenticated: [{ jwksLatencyMs: 0, load: cpu(850, 230), warmupJwksFetches: 16, steadyJwksFetches: 0 }] });
+    expect(dpopCpuCosts(dpop, cpu(850, 230))).toEqual({ verifyMicros: 90, proofMicros: 100, ledgerMicros: 20, manyUsersLedgerMicros: 90 });
+    const markdown = formatMarkdown(measured);
+    expect(markdown).toContain("| (d) DPoP hello, isolate + Durable Object | 600 | 2.00 | 9.00 | 0.60 | – | 350 |");
+    expect(markdown).toContain("the proof costs ≈ 100 µs over Bearer (of which the ES256 verify, (v) against (g), ≈ 90 µs), the Durable Object ledger ≈ 20 µs with one busy user, 90 µs with one user per connection.");
+    // Without CPU readings (not Linux): a dash, and no CPU note.
+    expect(formatMarkdown(withDpop(500))).toContain("| (d) DPoP hello, isolate + Durable Object | 500 | 2.00 | 9.00 | 0.50 | – | – |");
+    expect(formatMarkdown(withDpop(500))).not.toContain("In workerd CPU per request");
   });
 });

@@ -42,11 +42,15 @@ describeWithAuthgentPostgres("two replicas starting at the same moment on an emp
     return authgentPostgresUrl({ host, port, database, user: SUPERUSER });
   };
   const activeKeys = async (database: string) => Number(await postgres().query(database, "SELECT count(*) FROM signing_keys WHERE status = 'active'"));
-  /** Resolves once `count` backends wait for a lock matching `where` (on pg_locks, ungranted). */
+  /**
+   * Resolves once `count` backends wait for a lock matching `where` in `database` (pg_locks is
+   * cluster-wide, and other files use the same cluster: only this database's ungranted locks count).
+   */
   const waiters = async (database: string, where: string, count: number) => {
     const deadline = Date.now() + 45_000;
     for (;;) {
-      const waiting = Number(await postgres().query(database, `SELECT count(*) FROM pg_locks l WHERE NOT l.granted AND ${where}`));
+      const sql = `SELECT count(*) FROM pg_locks l WHERE NOT l.granted AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND ${where}`;
+      const waiting = Number(await postgres().query(database, sql));
       if (waiting >= count) return;
       if (Date.now() > deadline) throw new Error(`only ${waiting} of ${count} replicas reached the lock`);
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -78,7 +82,7 @@ describeWithAuthgentPostgres("two replicas starting at the same moment on an emp
       ].join("\n"),
     );
     const starting = start(urlOf(database));
-    await waiters(database, "l.locktype = 'advisory'", 2);
+    await waiters(database, "l.locktype = 'advisory' AND l.objid = 4242", 2);
     await admin.run("SELECT pg_advisory_unlock(4242);");
     const replicas = await starting;
 

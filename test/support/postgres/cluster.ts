@@ -46,17 +46,19 @@ export interface PostgresCluster extends PostgresClusterInfo {
 }
 
 export async function startPostgresCluster(binaries: PostgresBinaries): Promise<PostgresCluster> {
-  const dir = await mkdtemp(join(tmpdir(), "authgent-edge-pg-"));
+  const asUser = await serverUser();
+  // The postgres user must reach the directory: root's TMPDIR may sit under /root (mode 700), /tmp never does.
+  const base = asUser ? "/tmp" : tmpdir();
+  const dir = await mkdtemp(join(base, "authgent-edge-pg-"));
   const dataDir = join(dir, "data");
   const logFile = join(dir, "server.log");
-  const asUser = await serverUser();
   if (asUser) {
     const { uid, gid } = asUser;
     await chown(dir, uid, gid);
   }
-  const pgCtl = (args: readonly string[]) => asServerUser(asUser, join(binaries.binDir, "pg_ctl"), ["-D", dataDir, ...args]);
+  const pgCtl = (args: readonly string[]) => asServerUser(asUser, dir, join(binaries.binDir, "pg_ctl"), ["-D", dataDir, ...args]);
   try {
-    await asServerUser(asUser, join(binaries.binDir, "initdb"), ["-D", dataDir, "-A", "trust", "-U", SUPERUSER, "-E", "UTF8", "--locale=C", "--no-sync"]);
+    await asServerUser(asUser, dir, join(binaries.binDir, "initdb"), ["-D", dataDir, "-A", "trust", "-U", SUPERUSER, "-E", "UTF8", "--locale=C", "--no-sync"]);
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw new PostgresSetupError("ERR_POSTGRES_START_FAILED", `initdb failed: ${outputOf(error)}`, { cause: error });
@@ -203,10 +205,11 @@ function syncCommand(asUser: { uid: number } | undefined, command: string, args:
   return asUser ? ["runuser", ["-u", SUPERUSER, "--", command, ...args]] : [command, [...args]];
 }
 
-async function asServerUser(asUser: { uid: number } | undefined, command: string, args: readonly string[]): Promise<void> {
+/** Runs `command` as the server user, in `cwd` (initdb needs a working directory that user can read). */
+async function asServerUser(asUser: { uid: number } | undefined, cwd: string, command: string, args: readonly string[]): Promise<void> {
   const [file, argv] = syncCommand(asUser, command, args);
   // pg_ctl start leaves the server running with our stdout open unless it is redirected: -l does that.
-  await run(file, argv, { timeout: 60_000, cwd: tmpdir() });
+  await run(file, argv, { timeout: 60_000, cwd });
 }
 
 function outputOf(error: unknown): string {

@@ -132,6 +132,37 @@ describe("authgent.kubernetes: what the stack declares", () => {
     expect(settings).toMatchObject({ AUTHGENT_SERVER_URL: K8S_ISSUER, AUTHGENT_ACCESS_TOKEN_TTL: "600", AUTHGENT_SCOPES_SUPPORTED: '["mcp:read","mcp:write"]' });
   });
 
+  it("sets exactly the AUTHGENT_* variables the Docker target sets for the same block (host swapped for kubernetes)", async () => {
+    const shared = [
+      `    issuer: ${K8S_ISSUER}`,
+      `    image: ${K8S_IMAGE}`,
+      "    secretKey:",
+      ...SECURE,
+      "    database: { type: postgres, password: { secure: 'v1:AAAAAAAAAAAAAAAA:CCCC' } }",
+      "    consentMode: headless",
+      "    requireDpop: true",
+      "    corsOrigins: [https://app.yourcompany.com]",
+      "    registration: { policy: token, token: { secure: 'v1:AAAAAAAAAAAAAAAA:DDDD' } }",
+      "    env: { AUTHGENT_ACCESS_TOKEN_TTL: '600' }",
+    ];
+    const docker = parseK8sStack(k8sStackText([...shared, "    host: ssh://deploy@vps.yourcompany.com"]));
+    const cluster = parseK8sStack(k8sStackText([...shared, "    kubernetes: {}"]));
+    let dockerEnv: Record<string, string> = {};
+    let clusterEnv: Record<string, string> = {};
+    await renderFleet(docker, {
+      onCreate: async (_type, name, inputs) => {
+        if (name === "authgent-container") dockerEnv = Object.fromEntries((inputs["envs"] as string[]).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+      },
+    });
+    await renderFleet(cluster, {
+      onCreate: async (_type, name, inputs) => {
+        if (name === "authgent-settings" || name === "authgent-secrets") clusterEnv = { ...clusterEnv, ...((inputs["data"] ?? inputs["stringData"]) as Record<string, string>) };
+      },
+    });
+    expect(Object.keys(dockerEnv)).toHaveLength(10);
+    expect(clusterEnv).toEqual(dockerEnv);
+  });
+
   it("connects to the in-cluster Postgres by the same host name the Docker target uses", async () => {
     let url = "";
     await renderFleet(parseK8sStack(), {

@@ -88,7 +88,7 @@ export async function deployStack(stackConfig: FleetConfig, options: DeployStack
     ...rollouts.notes,
   ];
   for (const note of notes) (options.note ?? logNote)(note);
-  const fleet = withCheapStacks(
+  const fleet = await withCheapStacks(
     () =>
       new McpFleet(FLEET_NAME, {
         config,

@@ -34,6 +34,8 @@ export interface RegisteredResource {
   readonly ignoreChanges: readonly string[];
   /** The `protect` option as sent; undefined when the program left it out (the engine then defaults it). */
   readonly protect?: boolean;
+  /** Where the SDK says the resource was declared (`file:line` of the `new` call), as sent. */
+  readonly sourcePosition?: string;
 }
 
 /** The values a provider would receive (secrets revealed), for provider stand-ins such as the fake Cloudflare API. */
@@ -55,6 +57,8 @@ export interface MockEngineOptions {
 export interface MockEngine {
   /** Every registered resource, in registration order. */
   readonly resources: RegisteredResource[];
+  /** Outputs each component registered (`registerOutputs`), by logical name, secrets as "[secret]". */
+  readonly componentOutputs: Map<string, { [key: string]: PlanValue }>;
   /** Errors thrown by `onCreate`, in order. */
   readonly failures: Error[];
   /** Resolves once every outstanding registration has finished. */
@@ -71,8 +75,14 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   hasProtect(): boolean;
   getProtect(): boolean | undefined;
+  getSourceposition(): { getUri(): string; getLine(): number } | undefined;
 }
 type RegisterFn = (req: RegisterRequest, callback: (err: Error | null, res?: unknown) => void) => void;
+interface RegisterOutputsRequest {
+  getUrn(): string;
+  getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+type RegisterOutputsFn = (req: RegisterOutputsRequest, callback: (err: Error | null, res?: unknown) => void) => void;
 
 /** Installs mocks and the recorder. Call once per program run (it resets Pulumi's runtime state). */
 export async function startMockEngine(options: MockEngineOptions): Promise<MockEngine> {
@@ -98,7 +108,8 @@ export async function startMockEngine(options: MockEngineOptions): Promise<MockE
     options.stack,
     options.preview ?? false,
   );
-  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: RegisterFn };
+  const componentOutputs = new Map<string, { [key: string]: PlanValue }>();
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: RegisterFn; registerResourceOutputs: RegisterOutputsFn };
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
     const raw = req.getObject()?.toJavaScript() ?? {};
@@ -118,10 +129,22 @@ export async function startMockEngine(options: MockEngineOptions): Promise<MockE
         .filter((name) => name !== ""),
       ignoreChanges: req.getIgnorechangesList(),
       ...(req.hasProtect() ? { protect: req.getProtect() ?? false } : {}),
+      ...sourcePosition(req),
     });
     original(req, callback);
   };
-  return { resources, failures, settle: waitForRpcs };
+  const originalOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req, callback) => {
+    const name = req.getUrn().split("::").at(-1) ?? "";
+    componentOutputs.set(name, toPlanValue(req.getOutputs()?.toJavaScript() ?? {}, "", []) as { [key: string]: PlanValue });
+    originalOutputs(req, callback);
+  };
+  return { resources, componentOutputs, failures, settle: waitForRpcs };
+}
+
+function sourcePosition(req: RegisterRequest): { sourcePosition?: string } {
+  const position = req.getSourceposition();
+  return position ? { sourcePosition: `${position.getUri()}:${position.getLine()}` } : {};
 }
 
 /** Pulumi's own queue of outstanding resource operations (covers input resolution, not just the RPC). */

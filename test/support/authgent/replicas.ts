@@ -31,7 +31,7 @@ export interface AuthgentReplicas extends AuthgentClient {
   /** The proxy's origin: `AUTHGENT_SERVER_URL` of every replica, so every token's `iss`. */
   readonly issuer: string;
   readonly proxy: RoundRobinProxy;
-  /** The replicas that started, in port order (`proxy.requests[].upstream` indexes them when all started). */
+  /** The replicas that started, in the proxy's upstream order (`proxy.requests[].upstream` indexes them when all started). */
   readonly replicas: readonly AuthgentServer[];
   /** Why the others did not (only with `simultaneous`). */
   readonly failures: readonly Error[];

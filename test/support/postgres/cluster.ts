@@ -11,7 +11,7 @@
  * The cluster's default time zone is deliberately not UTC
  * (`DEFAULT_TIME_ZONE`): authgent-server's timestamps are only right when its
  * connection runs in UTC, and a test cluster in UTC would hide a URL that
- * forgets to say so (docs/authgent.md, "Postgres URL").
+ * forgets to say so (docs/authgent.md#the-postgres-url).
  */
 import { execFile, execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { chown, mkdtemp, readFile, rm } from "node:fs/promises";

@@ -115,6 +115,13 @@ describe("tools", () => {
       expect((listed.structuredContent as { notes: { title: string }[] }).notes.map((n) => n.title).sort()).toEqual(["Groceries", "Trip"]);
       const searched = await client.callTool({ name: "list_notes", arguments: { query: "FLOUR" } });
       expect((searched.structuredContent as { notes: { id: string }[] }).notes.map((n) => n.id)).toEqual([note.id]);
+      // LIKE wildcards in a query match themselves only.
+      const percent = await create(client, "Discount", "50% off");
+      for (const [query, expected] of [["%", [percent.id]], ["_", []], ["50% o", [percent.id]]] as const) {
+        const found = await client.callTool({ name: "list_notes", arguments: { query } });
+        expect((found.structuredContent as { notes: { id: string }[] }).notes.map((n) => n.id), query).toEqual(expected);
+      }
+      await client.callTool({ name: "delete_note", arguments: { id: percent.id } });
       const updated = await client.callTool({ name: "update_note", arguments: { id: note.id, body: "eggs, flour, milk" } });
       expect((updated.structuredContent as { note: NoteShape }).note).toMatchObject({ id: note.id, title: "Groceries", body: "eggs, flour, milk" });
       expect(textOf(await client.callTool({ name: "delete_note", arguments: { id: note.id } }))).toBe(`Deleted note ${note.id}.`);

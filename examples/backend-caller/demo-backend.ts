@@ -1,7 +1,8 @@
 /**
  * A stand-in for a team's backend, for local runs and tests: a plain Worker
- * (no kit) that `npm start -- --stack example --server backend-caller` binds
- * as `BACKEND`. It refuses any request without `Authorization: Bearer
+ * (no kit) that `npm start -- --stack example --server backend-mcp --service
+ * BACKEND=examples/backend-caller/demo-backend.ts` binds as `BACKEND`; it gets
+ * the server's local `BACKEND_TOKEN`. It refuses any request without `Authorization: Bearer
  * <BACKEND_TOKEN>` (RFC 6750 §3.1 invalid_token), serves a small directory at
  * `GET /v1/people/<id>` and accepts `POST /v1/tickets`.
  */

@@ -8,7 +8,7 @@ import { defineManifest } from "../../worker/kit/manifest.ts";
 
 export const manifest = defineManifest({
   bindings: {
-    BACKEND: { kind: "service", description: "The team's backend Worker (locally: ./demo-backend.ts)" },
+    BACKEND: { kind: "service", description: "The team's backend Worker (locally: npm start --service BACKEND=examples/backend-caller/demo-backend.ts)" },
     BACKEND_TOKEN: { kind: "secret", description: "Sent to the backend as Authorization: Bearer; never shown to clients or logs" },
     BACKEND_TIMEOUT_MS: { kind: "var", description: "Milliseconds to wait for the backend, 100 to 30000 (empty: 5000)" },
   },

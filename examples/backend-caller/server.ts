@@ -1,8 +1,9 @@
 /**
  * Example server: tools that call the team's backend through a service
  * binding with a secret token (`./manifest.ts`). Locally, `npm start --
- * --stack example --server backend-caller` binds `BACKEND` to
- * `./demo-backend.ts` (docs/local-development.md).
+ * --stack example --server backend-mcp --service
+ * BACKEND=examples/backend-caller/demo-backend.ts` binds `BACKEND` to the
+ * demo backend (docs/local-development.md).
  */
 import { defineMcpServer } from "../../worker/kit/index.ts";
 import { manifest } from "./manifest.ts";

@@ -1,7 +1,7 @@
 /**
  * Example server: private notes in D1, reads cached in KV, each user's notes
  * keyed by their verified identity. Its manifest (`./manifest.ts`) declares
- * the database and the namespace; `npm start -- --stack example --server notes`
+ * the database and the namespace; `npm start -- --stack example --server notes-mcp`
  * runs it with local ones (docs/local-development.md).
  */
 import { defineMcpServer } from "../../worker/kit/index.ts";

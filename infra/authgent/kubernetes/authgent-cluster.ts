@@ -96,25 +96,7 @@ export class AuthgentCluster extends pulumi.ComponentResource {
       dependsOn: [...(namespace ? [namespace] : []), ...(bootstrap ? [bootstrap] : []), ...(postgres ? [postgres] : [])],
     });
 
-    new k8s.policy.v1.PodDisruptionBudget(
-      `${name}-pdb`,
-      // One pod at a time for drains and upgrades of nodes: with 2+ replicas the issuer stays up.
-      { metadata: meta("server", config.name), spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(config, "server") } } },
-      scoped,
-    );
-    const service = new k8s.core.v1.Service(
-      `${name}-service`,
-      {
-        metadata: meta("server", config.name),
-        spec: { type: "ClusterIP", selector: selectorLabels(config, "server"), ports: [{ name: HTTP_PORT_NAME, port: 80, targetPort: HTTP_PORT_NAME, protocol: "TCP" }] },
-      },
-      scoped,
-    );
-    const ingressArgs: k8s.networking.v1.IngressArgs = {
-      metadata: { ...meta("server", config.name), annotations: ingressAnnotations(target) },
-      spec: ingressSpec(config, target, config.name, HTTP_PORT_NAME),
-    };
-    new k8s.networking.v1.Ingress(`${name}-ingress`, transform.ingress ? transform.ingress(ingressArgs) : ingressArgs, { ...scoped, dependsOn: [service] });
+    this.createFrontDoor(name, config, target, meta("server", config.name), scoped, transform.ingress);
 
     const urls = issuerUrls(config.issuer);
     this.issuerUrl = pulumi.output(urls.issuerUrl);
@@ -122,6 +104,33 @@ export class AuthgentCluster extends pulumi.ComponentResource {
     this.metadataUrl = pulumi.output(urls.metadataUrl);
     this.deploymentName = deployment.metadata.name;
     this.registerOutputs({ issuerUrl: this.issuerUrl, jwksUrl: this.jwksUrl, metadataUrl: this.metadataUrl, deploymentName: this.deploymentName });
+  }
+
+  /**
+   * How the replicas are reached and kept available: a PodDisruptionBudget
+   * (one pod at a time for node drains and upgrades, so 2+ replicas keep the
+   * issuer up), the Service, and the TLS Ingress for the issuer's host.
+   */
+  private createFrontDoor(
+    name: string,
+    config: AuthgentConfig,
+    target: KubernetesTarget,
+    metadata: k8s.types.input.meta.v1.ObjectMeta,
+    opts: pulumi.CustomResourceOptions,
+    transform: AuthgentClusterTransforms["ingress"],
+  ): void {
+    const selector = selectorLabels(config, "server");
+    new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, opts);
+    const service = new k8s.core.v1.Service(
+      `${name}-service`,
+      { metadata, spec: { type: "ClusterIP", selector, ports: [{ name: HTTP_PORT_NAME, port: 80, targetPort: HTTP_PORT_NAME, protocol: "TCP" }] } },
+      opts,
+    );
+    const ingressArgs: k8s.networking.v1.IngressArgs = {
+      metadata: { ...metadata, annotations: ingressAnnotations(target) },
+      spec: ingressSpec(config, target, config.name, HTTP_PORT_NAME),
+    };
+    new k8s.networking.v1.Ingress(`${name}-ingress`, transform ? transform(ingressArgs) : ingressArgs, { ...opts, dependsOn: [service] });
   }
 
   /**

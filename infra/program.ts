@@ -54,6 +54,12 @@ export interface DeployStackOptions {
   readonly transformScript?: McpFleetArgs["transformScript"];
   /** Applies the SQL migrations of the D1 databases the stack creates, during `pulumi up`. @default none — listed in the notes, not applied (offline plan) */
   readonly d1?: D1QueryApi;
+  /**
+   * A secret a server's code declares that the stack has not set: refused,
+   * or (offline plan only) a placeholder with a warning note.
+   * @default "refuse"
+   */
+  readonly missingSecrets?: "refuse" | "placeholder";
 }
 
 /** Stack outputs, one entry per server; `authgent` when the stack deploys Authgent (issue 4). */
@@ -62,7 +68,11 @@ export type StackOutputs = { readonly servers: McpFleet["servers"]; readonly aut
 export async function deployStack(stackConfig: FleetConfig, options: DeployStackOptions): Promise<StackOutputs> {
   // The servers' code first (local, no API call): one bundle per source, described once, and every
   // binding the code declares checked against the stack, so a mismatch fails before any request.
-  const code = await loadFleetCode(stackConfig, { providerDir: options.providerDir ?? programDirectory(), ...(options.build ? { build: options.build } : {}) });
+  const code = await loadFleetCode(stackConfig, {
+    providerDir: options.providerDir ?? programDirectory(),
+    ...(options.build ? { build: options.build } : {}),
+    ...(options.missingSecrets ? { missingSecrets: options.missingSecrets } : {}),
+  });
   // From here on each server's `scopes` are the ones its code requires.
   const { config } = code;
   const names = config.servers.map((s) => s.scriptName);
@@ -80,6 +90,7 @@ export async function deployStack(stackConfig: FleetConfig, options: DeployStack
   // A held server (its wave is not moving) applies no migration this run: it waits for its wave.
   const moving = names.filter((name) => rollouts.plans.get(name)?.plan.kind !== "hold");
   const notes = [
+    ...code.warnings.map((warning) => `warning: ${warning.path} ${warning.message}`),
     ...renameNotes(config.servers),
     ...retirementNotes(config.servers, config.retiredServers ?? []),
     ...dataNotes(config.servers, code.servers, config.retiredServers ?? []),

@@ -12,8 +12,9 @@
 import { z } from "zod";
 import { BINDING_KINDS, type BindingKind, type ServerManifest } from "../worker/kit/manifest.ts";
 import { KIT_BINDING_NAMES } from "../worker/kit/manifest-check.ts";
+import { MISSING_SECRET_PREFIX } from "./authgent/required-secrets.ts";
 import type { ConfigIssue } from "./config.ts";
-import type { SecretValue } from "./secret-value.ts";
+import { SecretValue } from "./secret-value.ts";
 
 /** Worker script names (the `servers[i].name` rule). */
 const SCRIPT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -158,6 +159,13 @@ export interface ResolveContext {
   readonly scriptNames: ReadonlyMap<string, string>;
   /** The server is in `retiredServers`: nothing it creates is protected. */
   readonly retired: boolean;
+  /**
+   * A secret the code needs and the stack has not set: an error (`pulumi
+   * preview`/`up`), or — for the offline plan only, which must render a
+   * committed stack that cannot carry secrets — a visible placeholder and a
+   * warning naming the command. @default "refuse"
+   */
+  readonly missingSecrets?: "refuse" | "placeholder";
 }
 
 export interface ResolvedServerBindings {
@@ -165,6 +173,8 @@ export interface ResolvedServerBindings {
   readonly bindings: readonly ResolvedBinding[];
   readonly retiring: readonly RetiringResource[];
   readonly issues: readonly ConfigIssue[];
+  /** Problems that do not stop an offline plan (a secret shown as a placeholder). */
+  readonly warnings: readonly ConfigIssue[];
 }
 
 /** The default name of a resource the stack creates for `binding`: `notes-mcp` + `NOTES_DB` → `notes-mcp-notes-db`. */
@@ -175,6 +185,7 @@ export function defaultResourceName(scriptName: string, binding: string): string
 /** Resolves every binding `manifest` declares against the server's stack entries. */
 export function resolveServerBindings(server: BindingServer, manifest: ServerManifest, context: ResolveContext): ResolvedServerBindings {
   const issues: ConfigIssue[] = [];
+  const warnings: ConfigIssue[] = [];
   const bindings: ResolvedBinding[] = [];
   const retiring: RetiringResource[] = [];
   const declared = manifest.bindings ?? {};
@@ -183,8 +194,14 @@ export function resolveServerBindings(server: BindingServer, manifest: ServerMan
   for (const name of Object.keys(declared).sort()) {
     const declaration = declared[name];
     if (!declaration) continue;
-    const resolved = resolveOne(server, name, declaration.kind, declaration.kind === "d1" ? declaration.migrationsDir : undefined, context, (message) =>
-      issues.push({ path: entryPath(name), message }),
+    const resolved = resolveOne(
+      server,
+      name,
+      declaration.kind,
+      declaration.kind === "d1" ? declaration.migrationsDir : undefined,
+      context,
+      (message) => issues.push({ path: entryPath(name), message }),
+      (issue) => warnings.push(issue),
     );
     if (resolved) bindings.push(resolved);
   }
@@ -209,7 +226,7 @@ export function resolveServerBindings(server: BindingServer, manifest: ServerMan
       });
     }
   }
-  return { bindings, retiring, issues };
+  return { bindings, retiring, issues, warnings };
 }
 
 function isCreatable(kind: BindingKind): kind is CreatableKind {
@@ -223,6 +240,7 @@ function resolveOne(
   migrationsDir: string | undefined,
   context: ResolveContext,
   fail: (message: string) => void,
+  warn: (issue: ConfigIssue) => void,
 ): ResolvedBinding | undefined {
   const entry = server.bindings[name];
   const forms = SUPPLY_FORMS[kind];
@@ -234,7 +252,13 @@ function resolveOne(
     }
     const value = server.secretValues.get(name);
     if (value === undefined) {
-      fail(`is a secret ${server.source} needs but secrets.${server.name}.${name} has no value: run \`pulumi config set --secret --path 'secrets.${server.name}.${name}' <value>\``);
+      const path = `secrets.${server.name}.${name}`;
+      const command = `\`pulumi config set --secret --path '${path}' <value>\``;
+      if (context.missingSecrets === "placeholder") {
+        warn({ path, message: `is not set (${server.source} declares ${name} as a secret): the plan shows a placeholder; pulumi preview and up refuse until you run ${command}` });
+        return { kind, name, value: new SecretValue(`${MISSING_SECRET_PREFIX}${path}]`) };
+      }
+      fail(`is a secret ${server.source} needs but ${path} has no value: run ${command}`);
       return undefined;
     }
     return { kind, name, value };

@@ -35,6 +35,8 @@ export interface FleetCode {
   readonly servers: ReadonlyMap<string, ServerCode>;
   /** Each server's own Durable Object ledger, by script name (empty ledgers left out). */
   readonly ledgers: ReadonlyMap<string, MigrationLedger>;
+  /** What reading the code found that does not stop the run (a deprecated `scopes` equal to the code's, a placeholder secret). */
+  readonly warnings: readonly ConfigIssue[];
 }
 
 export interface LoadFleetCodeOptions {
@@ -42,6 +44,8 @@ export interface LoadFleetCodeOptions {
   readonly providerDir: string;
   /** @default bundleWorker (esbuild) */
   readonly build?: BundleBuilder;
+  /** See `ResolveContext.missingSecrets`. @default "refuse" */
+  readonly missingSecrets?: "refuse" | "placeholder";
 }
 
 /** Builds and describes every source, then checks the stack against the code. Throws `StackConfigError` listing every mismatch. */
@@ -65,7 +69,7 @@ export async function loadFleetCode(config: FleetConfig, options: LoadFleetCodeO
       ),
     ),
   );
-  return { ...checkFleetCode(config, descriptions, migrations), bundles };
+  return { ...checkFleetCode(config, descriptions, migrations, options.missingSecrets), bundles };
 }
 
 /** The pure part of `loadFleetCode`: descriptions by source → resolved servers, or every issue at once. */
@@ -74,6 +78,7 @@ export function checkFleetCode(
   descriptions: ReadonlyMap<string, ServerDescription>,
   /** Each `migrationsDir` read (`readD1Migrations`), or why it could not be. @default none read */
   migrationDirs: ReadonlyMap<string, readonly D1Migration[] | Error> = new Map(),
+  missingSecrets: "refuse" | "placeholder" = "refuse",
 ): Omit<FleetCode, "bundles"> {
   const issues: ConfigIssue[] = [];
   const warnings: ConfigIssue[] = [];
@@ -86,8 +91,9 @@ export function checkFleetCode(
     const description = descriptions.get(server.source);
     if (!description) throw new Error(`no description of worker source ${server.source} (server ${server.name})`);
     const { manifest } = description;
-    const result = resolveServerBindings(server, manifest, { at, scriptNames, retired: retired.has(server.name) });
+    const result = resolveServerBindings(server, manifest, { at, scriptNames, retired: retired.has(server.name), missingSecrets });
     issues.push(...result.issues, ...secretIssues(server, manifest.bindings ?? {}, at));
+    warnings.push(...result.warnings);
     const scopes = scopeIssue(server, description);
     if (scopes) (scopes.same ? warnings : issues).push(scopes.issue);
     const d1Migrations = new Map<string, readonly D1Migration[]>();
@@ -104,7 +110,7 @@ export function checkFleetCode(
   issues.push(...createdNameIssues(config.servers, servers));
   if (issues.length > 0) throw new StackConfigError(config.stack, distinct(issues));
   const allWarnings = distinct([...(config.warnings ?? []), ...warnings]);
-  return { config: { ...config, servers: resolved, ...(allWarnings.length > 0 ? { warnings: allWarnings } : {}) }, servers, ledgers };
+  return { config: { ...config, servers: resolved, ...(allWarnings.length > 0 ? { warnings: allWarnings } : {}) }, servers, ledgers, warnings: distinct(warnings) };
 }
 
 /** Secret values neither the stack nor the code declares, and stack-declared secrets that the code uses for another kind. */

@@ -17,6 +17,10 @@
  *   version at 100%; tests set others with `deploy`).
  * - `GET  /client/v4/accounts/:account/workers/scripts` (account-wide
  *   listing) is recorded and refused, so tests can prove it is never used.
+ * - `POST /client/v4/accounts/:account/d1/database/:id/query` — body
+ *   `{ sql }` run by the test's `d1` executor (e.g. a Miniflare D1 database,
+ *   real SQLite); a failing statement is HTTP 400, code 7500, with the
+ *   database's message, as D1 answers; an unknown database 404, code 7404.
  *
  * Every request needs `Authorization: Bearer <apiToken>` (else 403, code 10000).
  * `throttle(n, retryAfter)` answers the next n requests with Cloudflare's
@@ -77,9 +81,14 @@ export interface FakeCloudflareApi {
   close(): Promise<void>;
 }
 
+/** Runs one D1 query (one or more statements) for the fake's query endpoint; throws with the database's message. */
+export type FakeD1Executor = (databaseId: string, sql: string) => Promise<readonly { readonly results: readonly unknown[]; readonly success: boolean }[] | undefined>;
+
 export interface FakeCloudflareApiOptions {
   /** The only accepted bearer token. */
   readonly apiToken: string;
+  /** Backs the D1 query endpoint; `undefined` from it means no such database. @default none: every database is unknown */
+  readonly d1?: FakeD1Executor;
   /** @default 0 (any free port) */
   readonly port?: number;
 }
@@ -105,7 +114,7 @@ export async function startFakeCloudflareApi(options: FakeCloudflareApiOptions):
       reply(res, req, requests, 429, { success: false, errors: [{ code: 971, message: "Please wait and consider throttling your request speed" }], messages: [], result: null });
       return;
     }
-    handle(req, options.apiToken, scripts).then(
+    handle(req, options.apiToken, scripts, options.d1).then(
       (result) => reply(res, req, requests, 200, { success: true, errors: [], messages: [], result }),
       (err: unknown) => {
         const failure = err instanceof ApiFailure ? err : new ApiFailure(500, 10013, "internal error in the fake");
@@ -136,7 +145,7 @@ function reply(res: ServerResponse, req: IncomingMessage, log: FakeRequest[], st
   res.end(JSON.stringify(body));
 }
 
-async function handle(req: IncomingMessage, apiToken: string, scripts: Map<string, FakeScript>): Promise<unknown> {
+async function handle(req: IncomingMessage, apiToken: string, scripts: Map<string, FakeScript>, d1: FakeD1Executor | undefined): Promise<unknown> {
   if (req.headers.authorization !== `Bearer ${apiToken}`) throw new ApiFailure(403, 10000, "Authentication error");
   const path = new URL(req.url ?? "/", "http://fake").pathname;
   const service = /^\/client\/v4\/accounts\/([^/]+)\/workers\/services\/([^/]+)$/.exec(path);
@@ -157,6 +166,8 @@ async function handle(req: IncomingMessage, apiToken: string, scripts: Map<strin
   if (/^\/client\/v4\/accounts\/[^/]+\/workers\/scripts\/?$/.test(path)) {
     throw new ApiFailure(400, 10021, "account-wide script listing is refused by this fake: read one script instead");
   }
+  const query = /^\/client\/v4\/accounts\/[^/]+\/d1\/database\/([^/]+)\/query$/.exec(path);
+  if (query && req.method === "POST") return queryD1(req, query[1] ?? "", d1);
   const upload = /^\/client\/v4\/accounts\/([^/]+)\/workers\/scripts\/([^/]+)$/.exec(path);
   if (upload && req.method === "PUT") return uploadScript(req, `${upload[1]}/${upload[2]}`, upload[2] ?? "", scripts);
   throw new ApiFailure(404, 7003, "No route for that URI");
@@ -201,6 +212,26 @@ async function uploadScript(req: IncomingMessage, key: string, name: string, scr
   const script: FakeScript = { name, migrationTag: tag, classes, metadata, uploads, deployments: [deployed, ...(existing?.deployments ?? [])] };
   scripts.set(key, script);
   return { id: name, migration_tag: tag ?? "" };
+}
+
+async function queryD1(req: IncomingMessage, databaseId: string, d1: FakeD1Executor | undefined): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let sql: unknown;
+  try {
+    sql = (JSON.parse(Buffer.concat(chunks).toString("utf8")) as { sql?: unknown }).sql;
+  } catch {
+    throw new ApiFailure(400, 7400, "The request is malformed: expected a JSON body");
+  }
+  if (typeof sql !== "string" || sql.trim() === "") throw new ApiFailure(400, 7400, "The request is malformed: sql is required");
+  let results: Awaited<ReturnType<FakeD1Executor>>;
+  try {
+    results = d1 ? await d1(databaseId, sql) : undefined;
+  } catch (err) {
+    throw new ApiFailure(400, 7500, (err as Error).message);
+  }
+  if (results === undefined) throw new ApiFailure(404, 7404, "The database could not be found");
+  return results;
 }
 
 function applyStep(step: StepMetadata, classes: Set<string>): void {

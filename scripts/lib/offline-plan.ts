@@ -52,6 +52,15 @@ export interface RenderOptions {
   readonly onCreate?: MockEngineOptions["onCreate"];
   /** Run as `pulumi preview` (true) or `pulumi up` (false). @default false */
   readonly preview?: boolean;
+  /**
+   * A secret a server's code declares that the stack has not set: a
+   * placeholder and a warning note, so committed stacks (which cannot carry
+   * secrets) render; "refuse" is what `pulumi preview`/`up` do.
+   * @default "placeholder"
+   */
+  readonly missingSecrets?: "refuse" | "placeholder";
+  /** Applies created D1 databases' migrations (e.g. a client of the fake Cloudflare API). @default none */
+  readonly d1?: DeployStackOptions["d1"];
 }
 
 export interface Rendered {
@@ -80,6 +89,8 @@ export async function renderFleet(config: FleetConfig, options: RenderOptions = 
       ...(options.deployments ? { deployments: options.deployments } : {}),
       ...(options.ledger ? { ledger: options.ledger } : {}),
       ...(options.build ? { build: options.build } : {}),
+      ...(options.d1 ? { d1: options.d1 } : {}),
+      missingSecrets: options.missingSecrets ?? "placeholder",
     });
     await engine.settle();
     return declared;

@@ -38,6 +38,38 @@ describe("pendingMigrations", () => {
   });
 });
 
+describe("pendingMigrations with a server's own ledger", () => {
+  const SERVER: MigrationLedger = [{ tag: "notes-v1", newSqliteClasses: ["Counter"] }];
+  const SERVER_V2: MigrationLedger = [...SERVER, { tag: "notes-v2", renamedClasses: [{ from: "Counter", to: "Tally" }] }];
+
+  it("records both ledgers' places in one tag: <kit tag>+<server tag>", () => {
+    expect(pendingMigrations(DURABLE_OBJECT_MIGRATIONS, undefined, "s", SERVER)).toEqual({
+      newTag: "v1+notes-v1",
+      steps: [{ newSqliteClasses: [MCP_AGENT.className] }, { newSqliteClasses: ["Counter"] }],
+    });
+    expect(pendingMigrations(DURABLE_OBJECT_MIGRATIONS, "v1+notes-v1", "s", SERVER)).toBeUndefined();
+  });
+
+  it("sends a step the kit appended later without re-sending the server's applied steps", () => {
+    // A single concatenated ledger would place v2 after notes-v1 and treat it as applied.
+    expect(pendingMigrations(WITH_AUDIT_LOG, "v1+notes-v1", "s", SERVER)).toEqual({ oldTag: "v1+notes-v1", newTag: "v2+notes-v1", steps: [{ newSqliteClasses: ["AuditLog"] }] });
+    expect(pendingMigrations(WITH_AUDIT_LOG, "v1+notes-v1", "s", SERVER_V2)).toEqual({
+      oldTag: "v1+notes-v1",
+      newTag: "v2+notes-v2",
+      steps: [{ newSqliteClasses: ["AuditLog"] }, { renamedClasses: [{ from: "Counter", to: "Tally" }] }],
+    });
+  });
+
+  it("refuses a server half its ledger no longer has, naming the step to restore", () => {
+    expect(() => pendingMigrations(DURABLE_OBJECT_MIGRATIONS, "v1+notes-v0", "notes-mcp", SERVER)).toThrow(/script notes-mcp .* server half "notes-v0" is not in the server's own ledger .*restore the step "notes-v0"/);
+    expect(() => pendingMigrations(DURABLE_OBJECT_MIGRATIONS, "v1+notes-v1", "notes-mcp", [])).toThrow(/its manifest's migrations: none/);
+  });
+
+  it("refuses a kit tag containing the separator", () => {
+    expect(() => checkLedger([...DURABLE_OBJECT_MIGRATIONS, { tag: "v2+x", newSqliteClasses: ["X"] }])).toThrow(/contains "\+"/);
+  });
+});
+
 describe("checkLedger", () => {
   it("accepts the worker's ledger", () => {
     expect(() => checkLedger(DURABLE_OBJECT_MIGRATIONS)).not.toThrow();

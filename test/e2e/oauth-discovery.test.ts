@@ -12,16 +12,11 @@ import {
   extractResourceMetadataUrl,
   extractWWWAuthenticateParams,
   UnauthorizedError,
-  type OAuthClientProvider,
 } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import type {
-  OAuthClientInformationMixed,
-  OAuthClientMetadata,
-  OAuthTokens,
-} from "@modelcontextprotocol/sdk/shared/auth.js";
 import { SCOPES } from "../../worker/bindings.ts";
+import { InMemoryOAuthProvider } from "../support/oauth/in-memory-provider.ts";
 import { CLIENT_INFO, mintFor, useSharedE2EWorker } from "./support/harness.ts";
 
 const shared = useSharedE2EWorker();
@@ -31,40 +26,14 @@ const shared = useSharedE2EWorker();
  * The "user" then signs in by having the local issuer mint the token the
  * authorization URL asked for (the local issuer has no login page).
  */
-class RecordingProvider implements OAuthClientProvider {
-  readonly redirectUrl = "http://127.0.0.1:1/callback";
-  readonly clientMetadata: OAuthClientMetadata = { client_name: "authgent-e2e", redirect_uris: [this.redirectUrl] };
-  readonly authorizationUrls: URL[] = [];
-  #client: OAuthClientInformationMixed = { client_id: "e2e-preregistered" };
-  #tokens: OAuthTokens | undefined;
-  #verifier = "";
-
-  clientInformation(): OAuthClientInformationMixed {
-    return this.#client;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed): void {
-    this.#client = info;
-  }
-  tokens(): OAuthTokens | undefined {
-    return this.#tokens;
-  }
-  saveTokens(tokens: OAuthTokens): void {
-    this.#tokens = tokens;
-  }
-  redirectToAuthorization(url: URL): void {
-    this.authorizationUrls.push(url);
-  }
-  saveCodeVerifier(verifier: string): void {
-    this.#verifier = verifier;
-  }
-  codeVerifier(): string {
-    return this.#verifier;
+class RecordingProvider extends InMemoryOAuthProvider {
+  constructor() {
+    super("http://127.0.0.1:1/callback", { clientName: "authgent-e2e", client: { client_id: "e2e-preregistered" } });
   }
 
   /** Completes the last authorization request the way the AS would: a token for its resource and scope. */
   async signIn(sub: string): Promise<void> {
-    const url = this.authorizationUrls.at(-1);
-    if (!url) throw new Error("no authorization request to complete");
+    const url = this.lastAuthorizationUrl;
     const audience = url.searchParams.get("resource") ?? "";
     const scope = url.searchParams.get("scope") ?? "";
     this.saveTokens({ access_token: await mintFor(shared.issuer, audience, { sub, scope }), token_type: "Bearer" });

@@ -13,7 +13,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { SCOPES } from "../../worker/bindings.ts";
 import { authorizeInBrowser } from "../scripts/support/dev-browser.ts";
-import { MemoryOAuthProvider } from "../scripts/support/memory-oauth-provider.ts";
+import { InMemoryOAuthProvider } from "../support/oauth/in-memory-provider.ts";
 import { CLIENT_INFO, freePort, startE2EWorker, startLocalIssuer, type E2EWorker, type LocalIssuer } from "./support/harness.ts";
 
 let issuer: LocalIssuer;
@@ -40,13 +40,13 @@ it("hints the server's scopes on the 401, and the SDK client asks the authorizat
   expect(extractWWWAuthenticateParams(unauthenticated).scope).toBe(hinted);
 
   const redirectUrl = "http://127.0.0.1:1/callback";
-  const provider = new MemoryOAuthProvider(redirectUrl);
+  const provider = new InMemoryOAuthProvider(redirectUrl);
   await expect(new Client(CLIENT_INFO).connect(new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider }))).rejects.toBeInstanceOf(
     UnauthorizedError,
   );
-  expect(provider.authorizationUrl?.searchParams.get("scope")).toBe(hinted);
+  expect(provider.lastAuthorizationUrl.searchParams.get("scope")).toBe(hinted);
 
-  const { callback } = await authorizeInBrowser(provider.authorizationUrl ?? new URL("about:blank"), redirectUrl);
+  const { callback } = await authorizeInBrowser(provider.lastAuthorizationUrl, redirectUrl);
   await new StreamableHTTPClientTransport(server.mcpUrl, { authProvider: provider }).finishAuth(callback.searchParams.get("code") ?? "");
   expect(decodeJwt(provider.tokens()?.access_token ?? "")).toMatchObject({ aud: server.origin, scope: hinted });
 

@@ -18,7 +18,7 @@ import { assertPortFree } from "../../scripts/lib/local-worker.ts";
 import { CLIENT_INFO, connectClient, freePort } from "../e2e/support/harness.ts";
 import { authorizeInBrowser } from "./support/dev-browser.ts";
 import { codeFlow, type AsMetadata } from "./support/dev-oauth-client.ts";
-import { MemoryOAuthProvider } from "./support/memory-oauth-provider.ts";
+import { InMemoryOAuthProvider } from "../support/oauth/in-memory-provider.ts";
 
 const TSX = resolve(REPO_ROOT, "node_modules/.bin/tsx");
 const cleanup: (() => Promise<void>)[] = [];
@@ -122,12 +122,12 @@ describe("npm start", () => {
     expect(run.stdout).toContain("(development authorization server)");
     const url = new URL(mcpUrl ?? "");
     const redirectUrl = "http://127.0.0.1:1/callback";
-    const provider = new MemoryOAuthProvider(redirectUrl);
+    const provider = new InMemoryOAuthProvider(redirectUrl);
 
     // First contact: the worker's 401 sends the SDK through discovery and registration to the authorization URL.
     await expect(new Client(CLIENT_INFO).connect(new StreamableHTTPClientTransport(url, { authProvider: provider }))).rejects.toBeInstanceOf(UnauthorizedError);
     expect(provider.clientInformation()?.client_id).toEqual(expect.any(String));
-    const authorizationUrl = provider.authorizationUrl ?? new URL("about:blank");
+    const authorizationUrl = provider.lastAuthorizationUrl;
     expect(authorizationUrl.searchParams.get("resource")).toBe(`http://127.0.0.1:${port}`);
     expect(authorizationUrl.searchParams.get("code_challenge_method")).toBe("S256");
 

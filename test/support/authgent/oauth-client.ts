@@ -5,71 +5,7 @@
  * authorization URL. Nothing is pasted: the SDK discovers, registers and
  * exchanges; the test only plays the user agent.
  */
-import type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
-
-export class InMemoryOAuthProvider implements OAuthClientProvider {
-  #client: OAuthClientInformationMixed | undefined;
-  #tokens: OAuthTokens | undefined;
-  #verifier: string | undefined;
-  /** Every authorization URL the SDK sent the "user" to, oldest first. */
-  readonly authorizationUrls: URL[] = [];
-  /** Every token set the SDK saved, oldest first (initial grant, refreshes, re-authorizations). */
-  readonly savedTokens: OAuthTokens[] = [];
-
-  constructor(
-    /** Where the authorization server sends the browser back (never fetched: the test reads the Location). */
-    readonly redirectUrl: string,
-    readonly clientName = "interop-mcp-client",
-  ) {}
-
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: this.clientName,
-      redirect_uris: [this.redirectUrl],
-      grant_types: ["authorization_code", "refresh_token"],
-      response_types: ["code"],
-      // A public client (OAuth 2.1 §2.1): PKCE protects its code.
-      token_endpoint_auth_method: "none",
-    };
-  }
-
-  clientInformation(): OAuthClientInformationMixed | undefined {
-    return this.#client;
-  }
-  saveClientInformation(info: OAuthClientInformationMixed): void {
-    this.#client = info;
-  }
-  tokens(): OAuthTokens | undefined {
-    return this.#tokens;
-  }
-  saveTokens(tokens: OAuthTokens): void {
-    this.#tokens = tokens;
-    this.savedTokens.push(tokens);
-  }
-  redirectToAuthorization(url: URL): void {
-    this.authorizationUrls.push(url);
-  }
-  saveCodeVerifier(verifier: string): void {
-    this.#verifier = verifier;
-  }
-  codeVerifier(): string {
-    if (this.#verifier === undefined) throw new Error("no PKCE code verifier saved");
-    return this.#verifier;
-  }
-  invalidateCredentials(scope: "all" | "client" | "tokens" | "verifier" | "discovery"): void {
-    if (scope === "all" || scope === "client") this.#client = undefined;
-    if (scope === "all" || scope === "tokens") this.#tokens = undefined;
-    if (scope === "all" || scope === "verifier") this.#verifier = undefined;
-  }
-
-  /** The authorization URL the SDK produced last. */
-  get lastAuthorizationUrl(): URL {
-    const url = this.authorizationUrls.at(-1);
-    if (!url) throw new Error("the SDK never asked for authorization");
-    return url;
-  }
-}
+export { InMemoryOAuthProvider } from "../oauth/in-memory-provider.ts";
 
 /**
  * The user agent: follows the authorization URL to Authgent, which in its

@@ -1,5 +1,5 @@
 /**
- * `npm run authgent-migrate -- --from <sqlite file or URL> --to <postgres URL> [--replace-target]`
+ * `npm run authgent-migrate -- --from <sqlite file or URL> (--to <postgres URL> | --to-env <VAR>) [--replace-target]`
  *
  * Moves an authgent-server database from SQLite to PostgreSQL: every table
  * of the pinned release (clients, signing keys, refresh tokens, consents,
@@ -14,7 +14,7 @@ import { AuthgentSetupError } from "./lib/authgent/errors.ts";
 import { AuthgentMigrateError, migrateAuthgentDatabase, parseMigrationSource, parseMigrationTarget } from "./lib/authgent/migrate.ts";
 import { ensureAuthgentVenv, type AuthgentVenv } from "./lib/authgent/venv.ts";
 
-export const USAGE = `usage: npm run authgent-migrate -- --from <sqlite file or URL> --to <postgres URL> [--replace-target]
+export const USAGE = `usage: npm run authgent-migrate -- --from <sqlite file or URL> (--to <postgres URL> | --to-env <VAR>) [--replace-target]
 
 Copies every table of an authgent-server database from SQLite to PostgreSQL
 (clients, signing keys, refresh tokens, consents, ...), in one transaction,
@@ -23,6 +23,8 @@ Stop the server that writes the SQLite file first.
   --from <file|URL>   the SQLite database: a file path, or sqlite+aiosqlite:////absolute/path/authgent.db
   --to <URL>          the PostgreSQL database: ${AUTHGENT_POSTGRES_URL_FORM}
                       (any postgresql:// form works; -c TimeZone=UTC is added when options are absent)
+  --to-env <VAR>      read that URL from the environment variable VAR instead, so its password is not in
+                      the command line (shell history, ps)
   --replace-target    delete the authgent rows the target already holds (e.g. the signing key a
                       server started on it created) before copying; without it a non-empty target is refused
   -h, --help          this text
@@ -40,12 +42,13 @@ export async function runAuthgentMigrate(
   argv: readonly string[],
   io: MigrateIo,
   venv: () => Promise<AuthgentVenv> = () => ensureAuthgentVenv({ log: (line) => io.stderr.write(`${line}\n`) }),
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  let values: { from?: string | undefined; to?: string | undefined; "replace-target"?: boolean | undefined; help?: boolean | undefined };
+  let values: { from?: string | undefined; to?: string | undefined; "to-env"?: string | undefined; "replace-target"?: boolean | undefined; help?: boolean | undefined };
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { from: { type: "string" }, to: { type: "string" }, "replace-target": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+      options: { from: { type: "string" }, to: { type: "string" }, "to-env": { type: "string" }, "replace-target": { type: "boolean" }, help: { type: "boolean", short: "h" } },
       strict: true,
       allowPositionals: false,
     }));
@@ -58,15 +61,25 @@ export async function runAuthgentMigrate(
     io.stdout.write(USAGE);
     return 0;
   }
-  if (!values.from || !values.to) {
-    io.stderr.write(`authgent-migrate: ${!values.from ? "--from" : "--to"} is required\n\n${USAGE}`);
+  if (values.to !== undefined && values["to-env"] !== undefined) {
+    io.stderr.write(`authgent-migrate: give --to or --to-env, not both\n\n${USAGE}`);
+    return 2;
+  }
+  const toEnv = values["to-env"];
+  const to = toEnv === undefined ? values.to : env[toEnv];
+  if (toEnv !== undefined && !to) {
+    io.stderr.write(`authgent-migrate: --to-env ${toEnv}: that environment variable is not set or empty\n`);
+    return 2;
+  }
+  if (!values.from || !to) {
+    io.stderr.write(`authgent-migrate: ${!values.from ? "--from" : "--to (or --to-env)"} is required\n\n${USAGE}`);
     return 2;
   }
   let source;
   let target;
   try {
+    target = parseMigrationTarget(to);
     source = await parseMigrationSource(values.from);
-    target = parseMigrationTarget(values.to);
   } catch (error) {
     if (!(error instanceof AuthgentMigrateError)) throw error;
     io.stderr.write(`authgent-migrate: ${error.message}\n`);

@@ -34,9 +34,10 @@ interface CliResult {
   readonly output: string;
 }
 
-function migrateCli(args: readonly string[]): Promise<CliResult> {
+function migrateCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ["--import", "tsx", "scripts/authgent-migrate.ts", ...args], { cwd: REPO_ROOT, timeout: 120_000 }, (error, stdout, stderr) => {
+    const options = { cwd: REPO_ROOT, timeout: 120_000, env: { ...process.env, ...env } };
+    execFile(process.execPath, ["--import", "tsx", "scripts/authgent-migrate.ts", ...args], options, (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, output: `${stdout}${stderr}` });
     });
   });
@@ -141,9 +142,11 @@ describeWithAuthgentPostgres("npm run authgent-migrate: SQLite to PostgreSQL wit
     expect(await postgres().query(database, "SELECT kid FROM signing_keys")).toBe(ownKid);
     expect(await rows(database, "oauth_clients")).toBe(0);
 
-    const replaced = await migrateCli(["--from", sqliteFile, "--to", targetUrl(database), "--replace-target"]);
+    // The URL from the environment this time (--to-env), as docs/authgent.md shows it.
+    const replaced = await migrateCli(["--from", sqliteFile, "--to-env", "AUTHGENT_TARGET_URL", "--replace-target"], { AUTHGENT_TARGET_URL: targetUrl(database) });
     expect(replaced.code, replaced.output).toBe(0);
     expect(replaced.output).toContain("Deleted from the target first: signing_keys 1");
+    expect(replaced.output).not.toContain(PASSWORD);
     const kids = (await postgres().query(database, "SELECT kid FROM signing_keys ORDER BY kid")).split("\n");
     expect(kids).toEqual(sortedKeys(jwksBefore).map((key) => key.kid));
     expect(await rows(database, "oauth_clients")).toBe(2);

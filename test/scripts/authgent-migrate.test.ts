@@ -116,12 +116,11 @@ describe("authgent-migrate --from", () => {
 });
 
 describe("authgent-migrate's command line", () => {
-  const run = async (argv: readonly string[]) => {
+  const run = async (argv: readonly string[], env: NodeJS.ProcessEnv = {}) => {
     let stdout = "";
     let stderr = "";
-    const code = await runAuthgentMigrate(argv, { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } }, () => {
-      throw new Error("no venv needed for usage errors");
-    });
+    const io = { stdout: { write: (t: string) => (stdout += t) }, stderr: { write: (t: string) => (stderr += t) } };
+    const code = await runAuthgentMigrate(argv, io, () => Promise.reject(new Error("no venv needed for usage errors")), env);
     return { code, stdout, stderr };
   };
 
@@ -134,7 +133,9 @@ describe("authgent-migrate's command line", () => {
 
   it.each([
     [["--to", "postgresql://u:pw@db/a"], "--from is required"],
-    [["--from", "x.db"], "--to is required"],
+    [["--from", "x.db"], "--to (or --to-env) is required"],
+    [["--from", "x.db", "--to", "postgresql://u:pw@db/a", "--to-env", "URL"], "give --to or --to-env, not both"],
+    [["--from", "x.db", "--to-env", "AUTHGENT_UNSET_URL"], "--to-env AUTHGENT_UNSET_URL: that environment variable is not set or empty"],
     [["--from"], "--from"],
     [["--from", "x.db", "--to", "postgresql://u:pw@db/a", "extra"], "Unexpected argument"],
     [["--form", "x.db"], "Unknown option '--form'"],
@@ -142,6 +143,17 @@ describe("authgent-migrate's command line", () => {
     const { code, stderr } = await run(argv);
     expect(code).toBe(2);
     expect(stderr).toContain(message);
+  });
+
+  it("reads --to from the variable --to-env names, and checks it like --to", async () => {
+    const { code, stderr } = await run(["--from", "/nonexistent/authgent.db", "--to-env", "TARGET"], { TARGET: "postgresql://u:hunter2@db/a" });
+    expect(code).toBe(2);
+    expect(stderr).toContain("--from: no readable SQLite file");
+    expect(stderr).not.toContain("hunter2");
+    const bad = await run(["--from", "x.db", "--to-env", "TARGET"], { TARGET: "mysql://u:hunter2@db/a" });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--to must be a PostgreSQL URL, not mysql://");
+    expect(bad.stderr).not.toContain("hunter2");
   });
 
   it("exits 2 on a bad URL without printing its password", async () => {

@@ -5,7 +5,7 @@ import { DATA_VOLUME_OPTIONS } from "../container-defaults.ts";
 import { authgentEnvironment, postgresHost } from "../environment.ts";
 import { issuerUrls } from "../urls.ts";
 import type { KubernetesTarget } from "./config.ts";
-import { ingressAnnotations, ingressSpec } from "./ingress.ts";
+import { HTTP_ROUTE, httpRouteSpec, ingressAnnotations, ingressSpec } from "./ingress.ts";
 import { postgresNetworkPolicySpec, postgresServiceSpec, postgresStatefulSetSpec } from "./postgres.ts";
 import { splitSettings } from "./settings.ts";
 import { authgentLabels, bootstrapJobSpec, deploymentSpec, HTTP_PORT_NAME, selectorLabels, type PodInputs } from "./workload.ts";
@@ -31,6 +31,8 @@ export interface AuthgentClusterTransforms {
   readonly ingress?: (args: k8s.networking.v1.IngressArgs) => k8s.networking.v1.IngressArgs;
 }
 
+/** The Service's port (plain HTTP inside the cluster; TLS ends at the Ingress or Gateway). */
+const SERVICE_PORT = 80;
 /** Key of the Postgres password in its Secret. */
 const POSTGRES_PASSWORD_KEY = "password";
 
@@ -109,7 +111,8 @@ export class AuthgentCluster extends pulumi.ComponentResource {
   /**
    * How the replicas are reached and kept available: a PodDisruptionBudget
    * (one pod at a time for node drains and upgrades, so 2+ replicas keep the
-   * issuer up), the Service, and the TLS Ingress for the issuer's host.
+   * issuer up), the Service, and the TLS Ingress for the issuer's host (or,
+   * with `gateway`, an HTTPRoute on that Gateway).
    */
   private createFrontDoor(
     name: string,
@@ -123,9 +126,17 @@ export class AuthgentCluster extends pulumi.ComponentResource {
     new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, { metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } }, opts);
     const service = new k8s.core.v1.Service(
       `${name}-service`,
-      { metadata, spec: { type: "ClusterIP", selector, ports: [{ name: HTTP_PORT_NAME, port: 80, targetPort: HTTP_PORT_NAME, protocol: "TCP" }] } },
+      { metadata, spec: { type: "ClusterIP", selector, ports: [{ name: HTTP_PORT_NAME, port: SERVICE_PORT, targetPort: HTTP_PORT_NAME, protocol: "TCP" }] } },
       opts,
     );
+    if (target.gateway !== undefined) {
+      new k8s.apiextensions.CustomResource(
+        `${name}-route`,
+        { ...HTTP_ROUTE, metadata, spec: httpRouteSpec(config, target.gateway, config.name, SERVICE_PORT) },
+        { ...opts, dependsOn: [service] },
+      );
+      return;
+    }
     const ingressArgs: k8s.networking.v1.IngressArgs = {
       metadata: { ...metadata, annotations: ingressAnnotations(target) },
       spec: ingressSpec(config, target, config.name, HTTP_PORT_NAME),

@@ -58,6 +58,7 @@ const CRDS = "customresourcedefinitions.apiextensions.k8s.io";
 
 /** What the target needs from the cluster, in the order it is checked. */
 export function clusterRequirements(target: KubernetesTarget): Requirement[] {
+  if (target.gateway !== undefined) return gatewayRequirements(target.gateway);
   const className = target.ingress.className;
   const requirements: Requirement[] = [
     {
@@ -92,6 +93,24 @@ export function clusterRequirements(target: KubernetesTarget): Requirement[] {
     after: issuers,
   });
   return requirements;
+}
+
+/** An HTTPRoute needs the Gateway API's CRDs and the Gateway it attaches to. */
+function gatewayRequirements(gateway: NonNullable<KubernetesTarget["gateway"]>): Requirement[] {
+  const routes: Requirement = {
+    object: { resource: CRDS, name: "httproutes.gateway.networking.k8s.io" },
+    path: "authgent.kubernetes.gateway",
+    missing: "needs the Gateway API, but the cluster has no httproutes.gateway.networking.k8s.io CRD. Install the Gateway API CRDs and a controller (https://gateway-api.sigs.k8s.io/guides/), or remove gateway to use an Ingress",
+  };
+  return [
+    routes,
+    {
+      object: { resource: "gateways.gateway.networking.k8s.io", name: gateway.name, namespace: gateway.namespace },
+      path: "authgent.kubernetes.gateway.name",
+      missing: `is "${gateway.name}", but namespace ${gateway.namespace} has no Gateway of that name. Set gateway.name and gateway.namespace to one \`kubectl get gateway -A\` lists`,
+      after: routes,
+    },
+  ];
 }
 
 /**

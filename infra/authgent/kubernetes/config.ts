@@ -45,6 +45,13 @@ export interface KubernetesTargetInput {
   /** How the issuer is published. @default { className: "nginx" } with cert-manager off */
   ingress?: IngressInput;
   /**
+   * Publish the issuer through an existing Gateway API Gateway instead of an
+   * Ingress: an HTTPRoute for the issuer's host attached to that Gateway,
+   * whose HTTPS listener holds the certificate. Exclusive with `ingress`.
+   * @default none (an Ingress)
+   */
+  gateway?: GatewayInput;
+  /**
    * In-cluster Postgres (`database.type: postgres`): its volume size and
    * storage class, and its container's requests and limits.
    * @default { storage: "10Gi", storageClassName: the cluster default, resources: DEFAULT_POSTGRES_RESOURCES }
@@ -85,6 +92,15 @@ export interface IngressInput {
   annotations?: Readonly<Record<string, string>>;
 }
 
+export interface GatewayInput {
+  /** The Gateway's name (`kubectl get gateway -A`). */
+  name: string;
+  /** Its namespace. @default the target's namespace */
+  namespace?: string;
+  /** The listener to attach to (its `name`), e.g. the HTTPS one. @default every listener that accepts the route */
+  sectionName?: string;
+}
+
 export interface Resources {
   readonly requests: { readonly cpu: string; readonly memory: string };
   readonly limits: { readonly cpu?: string | undefined; readonly memory: string };
@@ -104,6 +120,8 @@ export interface KubernetesTarget {
     readonly tlsSecretName?: string | undefined;
     readonly annotations: Readonly<Record<string, string>>;
   };
+  /** Set: an HTTPRoute on this Gateway replaces the Ingress. */
+  readonly gateway?: { readonly name: string; readonly namespace: string; readonly sectionName?: string | undefined } | undefined;
   readonly postgres: { readonly storage: string; readonly storageClassName?: string | undefined; readonly resources: Resources };
   readonly sqlite: { readonly storage: string; readonly storageClassName?: string | undefined };
   readonly clusterChecks: boolean;
@@ -201,11 +219,32 @@ export const kubernetesTargetSchema: z.ZodType<KubernetesTarget, KubernetesTarge
     spreadAcrossNodes: z.enum(["preferred", "required"], { error: 'must be "preferred" or "required"' }).default("preferred"),
     resources: resourcesSchema(DEFAULT_RESOURCES),
     ingress: ingressSchema,
+    gateway: z
+      .strictObject({
+        name: subdomain("a Gateway name"),
+        namespace: label("a namespace name").optional(),
+        sectionName: subdomain("a listener name").optional(),
+      })
+      .optional(),
     postgres: z
       .strictObject({ storage: bytes.default("10Gi"), storageClassName: subdomain("a StorageClass name").optional(), resources: resourcesSchema(DEFAULT_POSTGRES_RESOURCES) })
       .prefault({}),
     sqlite: z.strictObject({ storage: bytes.default("1Gi"), storageClassName: subdomain("a StorageClass name").optional() }).prefault({}),
     clusterChecks: z.boolean({ error: "must be true or false" }).default(true),
+  })
+  .superRefine((target, ctx) => {
+    if (target.gateway === undefined) return;
+    // The route's TLS is the Gateway listener's: the Ingress keys would be silently unused.
+    const ingress = target.ingress;
+    const set = [
+      ...(ingress.className !== DEFAULT_INGRESS_CLASS ? ["className"] : []),
+      ...(ingress.certManager ? ["certManager"] : []),
+      ...(ingress.tlsSecretName ? ["tlsSecretName"] : []),
+      ...(Object.keys(ingress.annotations).length > 0 ? ["annotations"] : []),
+    ];
+    for (const key of set) {
+      ctx.addIssue({ code: "custom", path: ["ingress", key], message: "applies to the Ingress, and authgent.kubernetes.gateway replaces it; configure TLS on the Gateway's listener instead, or remove gateway" });
+    }
   })
   .transform(
     (target): KubernetesTarget => ({
@@ -216,6 +255,7 @@ export const kubernetesTargetSchema: z.ZodType<KubernetesTarget, KubernetesTarge
       spreadAcrossNodes: target.spreadAcrossNodes,
       resources: target.resources,
       ingress: target.ingress,
+      gateway: target.gateway ? { name: target.gateway.name, namespace: target.gateway.namespace ?? target.namespace, sectionName: target.gateway.sectionName } : undefined,
       postgres: target.postgres,
       sqlite: target.sqlite,
       clusterChecks: target.clusterChecks,

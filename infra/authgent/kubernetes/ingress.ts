@@ -35,3 +35,19 @@ export function ingressSpec(config: AuthgentConfig, target: KubernetesTarget, se
     ],
   };
 }
+
+/** Gateway API `HTTPRoute` (gateway.networking.k8s.io/v1, GA since Gateway API v1.0). */
+export const HTTP_ROUTE = { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute" } as const;
+
+/**
+ * The route for `authgent.kubernetes.gateway`: the issuer's host, every path,
+ * to the Service. TLS is the Gateway listener's (its certificate is for the
+ * issuer's host); the Gateway must allow routes from this namespace.
+ */
+export function httpRouteSpec(config: AuthgentConfig, gateway: NonNullable<KubernetesTarget["gateway"]>, serviceName: string, servicePort: number): Record<string, unknown> {
+  return {
+    parentRefs: [{ name: gateway.name, namespace: gateway.namespace, ...(gateway.sectionName ? { sectionName: gateway.sectionName } : {}) }],
+    hostnames: [new URL(config.issuer).hostname],
+    rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ name: serviceName, port: servicePort }] }],
+  };
+}

@@ -14,11 +14,14 @@ export async function checkAuthgentCluster(fleet: FleetConfig, reader: ClusterRe
   if (!isAuthgentConfig(block) || block.kubernetes === undefined) return;
   const target = block.kubernetes;
   if (!target.clusterChecks) {
-    note("authgent.kubernetes.clusterChecks is false: the ingress class and cert-manager are not looked up before the deploy");
+    note("authgent.kubernetes.clusterChecks is false: the ingress class, cert-manager or Gateway are not looked up before the deploy");
     return;
   }
   if (reader === undefined) {
-    note(`authgent.kubernetes: not checked offline that the cluster has IngressClass "${target.ingress.className}"${target.ingress.certManager ? ` and cert-manager's ${target.ingress.certManager.kind} "${target.ingress.certManager.name}"` : ""}; pulumi preview does`);
+    const what = target.gateway
+      ? `Gateway ${target.gateway.namespace}/${target.gateway.name} and the Gateway API CRDs`
+      : `IngressClass "${target.ingress.className}"${target.ingress.certManager ? ` and cert-manager's ${target.ingress.certManager.kind} "${target.ingress.certManager.name}"` : ""}`;
+    note(`authgent.kubernetes: not checked offline that the cluster has ${what}; pulumi preview does`);
     return;
   }
   await assertClusterReady(fleet.stack, target, reader);

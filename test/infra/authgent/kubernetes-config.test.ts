@@ -127,6 +127,16 @@ describe("authgent.kubernetes refuses, naming the key and the fix", () => {
     ]);
   });
 
+  it("Ingress keys next to a Gateway (its listener holds the certificate), naming each", () => {
+    expect(k8sProblems(k8sStackText(withKubernetes(["      gateway: { name: public }", "      ingress:", "        certManager: { clusterIssuer: letsencrypt-prod }", "        className: traefik"])))).toEqual([
+      "authgent.kubernetes.ingress.className applies to the Ingress, and authgent.kubernetes.gateway replaces it; configure TLS on the Gateway's listener instead, or remove gateway",
+      "authgent.kubernetes.ingress.certManager applies to the Ingress, and authgent.kubernetes.gateway replaces it; configure TLS on the Gateway's listener instead, or remove gateway",
+    ]);
+    const config = parseK8sStack(k8sStackText(withKubernetes(["      namespace: identity", "      gateway: { name: public }"])));
+    if (!isAuthgentConfig(config.authgent)) throw new Error("not parsed");
+    expect(config.authgent.kubernetes?.gateway).toEqual({ name: "public", namespace: "identity", sectionName: undefined });
+  });
+
   it("a misspelt key", () => {
     expect(k8sProblems(k8sStackText(withKubernetes(["      replica: 3"])))).toEqual([
       'authgent.kubernetes.replica is not a known setting: check the spelling against the README\'s "Stack config" table',

@@ -256,6 +256,19 @@ describe("authgent.kubernetes: what the stack declares", () => {
     });
   });
 
+  it("publishes through an existing Gateway with an HTTPRoute instead of an Ingress", async () => {
+    const text = k8sStackText(withKubernetes(["      gateway: { name: public, namespace: gateways, sectionName: https }"]));
+    const { plan } = await renderFleet(parseK8sStack(text));
+    expect(plan.resources.map((r) => r.name)).not.toContain("authgent-ingress");
+    const route = named(plan.resources, "authgent-route");
+    expect(route.type).toBe("kubernetes:gateway.networking.k8s.io/v1:HTTPRoute");
+    expect(route.inputs["spec"]).toEqual({
+      parentRefs: [{ name: "public", namespace: "gateways", sectionName: "https" }],
+      hostnames: ["auth.yourcompany.com"],
+      rules: [{ matches: [{ path: { type: "PathPrefix", value: "/" } }], backendRefs: [{ name: "authgent", port: 80 }] }],
+    });
+  });
+
   it("exports the issuer URLs and the rotation command run once, in one pod", async () => {
     const text = k8sStackText(withKubernetes(["      context: prod-eu", "      namespace: identity"]));
     const { outputs } = await renderFleet(parseK8sStack(text));
@@ -306,6 +319,21 @@ describe("authgent.kubernetes: the cluster checks at preview time", () => {
     expect(error.issues.map((i) => i.path)).toEqual(["authgent.kubernetes.ingress.certManager.issuer"]);
   });
 
+  it("with a Gateway, looks up the Gateway API CRD and the Gateway in its namespace instead of an ingress class", async () => {
+    const text = k8sStackText(withKubernetes(["      gateway: { name: public, namespace: gateways }"]));
+    const noApi = fakeCluster([]);
+    const first = (await checkWith(parseK8sStack(text), noApi).catch((err: unknown) => err)) as ClusterCheckError;
+    expect(first.issues.map((i) => i.path)).toEqual(["authgent.kubernetes.gateway"]);
+    expect(noApi.asked).toEqual(["(current) customresourcedefinitions.apiextensions.k8s.io/httproutes.gateway.networking.k8s.io"]);
+    const noGateway = fakeCluster(["customresourcedefinitions.apiextensions.k8s.io/httproutes.gateway.networking.k8s.io"]);
+    const second = (await checkWith(parseK8sStack(text), noGateway).catch((err: unknown) => err)) as ClusterCheckError;
+    expect(second.issues.map((i) => `${i.path} ${i.message}`)).toEqual([
+      'authgent.kubernetes.gateway.name is "public", but namespace gateways has no Gateway of that name. Set gateway.name and gateway.namespace to one `kubectl get gateway -A` lists',
+    ]);
+    const ready = fakeCluster(["customresourcedefinitions.apiextensions.k8s.io/httproutes.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io/gateways/public"]);
+    await expect(checkWith(parseK8sStack(text), ready)).resolves.toBeUndefined();
+  });
+
   it("fails the whole program run (what pulumi preview runs) before any resource when the cluster lacks the class", async () => {
     const cluster = fakeCluster([]);
     const error = await renderWithCluster(parseK8sStack(), cluster).catch((err: unknown) => err);
@@ -316,7 +344,7 @@ describe("authgent.kubernetes: the cluster checks at preview time", () => {
     const { notes } = await renderFleet(parseK8sStack());
     expect(notes).toContain('authgent.kubernetes: not checked offline that the cluster has IngressClass "nginx" and cert-manager\'s ClusterIssuer "letsencrypt-prod"; pulumi preview does');
     const off = await renderFleet(parseK8sStack(k8sStackText(withKubernetes(["      clusterChecks: false"]))));
-    expect(off.notes).toContain("authgent.kubernetes.clusterChecks is false: the ingress class and cert-manager are not looked up before the deploy");
+    expect(off.notes).toContain("authgent.kubernetes.clusterChecks is false: the ingress class, cert-manager or Gateway are not looked up before the deploy");
   });
 
   it("asks kubectl for one object by name, in the namespace and context given, absent meaning empty output", () => {

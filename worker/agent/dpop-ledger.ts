@@ -9,6 +9,19 @@ export const DPOP_NONCE_PERIOD_SECONDS = 300;
  */
 export const DPOP_FLUSH_INTERVAL_MS = 250;
 
+/**
+ * Most ids in one stored row. An id is at most 256 (jti) + 43 (jkt) + a few
+ * characters, so a row stays far below a Durable Object's 2 MB row limit.
+ */
+const IDS_PER_ROW = 1000;
+/**
+ * Seconds added to a restart horizon: the worker that accepted a proof and
+ * this object read different clocks, so "before the restart" is widened by
+ * more than any skew between them. Costs only extra nonce round trips right
+ * after an abrupt restart.
+ */
+const RESTART_HORIZON_MARGIN_SECONDS = 5;
+
 /** `meta` row present while accepted ids are in memory only (written before the first such answer leaves). */
 const UNFLUSHED_KEY = "dpop_unflushed";
 /** `meta` row: the restart horizon, seconds, after an instance ended with `UNFLUSHED_KEY` set. */
@@ -22,17 +35,18 @@ const HORIZON_KEY = "dpop_restart_horizon";
  * Memory is authoritative while the instance lives: on first use it loads
  * every unexpired id from SQLite, then answers from a map (no SQL per proof).
  * Accepted ids reach SQLite within `DPOP_FLUSH_INTERVAL_MS`, one row per
- * interval, so an instance evicted after idling (the usual end of a Durable
- * Object) or restarted later still refuses every proof accepted in the window.
+ * interval (per `IDS_PER_ROW` ids), so an instance evicted after idling (the
+ * usual end of a Durable Object) or restarted later still refuses every
+ * proof accepted in the window.
  *
  * What an abrupt end (deploy, crash, reset) could lose is the last interval.
  * So before the first "fresh" answer of an interval leaves the object, an
  * `UNFLUSHED_KEY` marker is written (the output gate holds that answer until
  * it is durable); the flush removes it. An instance that finds the marker
  * cannot tell which proofs its predecessor accepted last, so it sets a restart
- * horizon (its own start): a proof not in storage that some isolate could have
- * accepted before then (`notBefore` < horizon) is answered with a nonce demand
- * instead of "fresh". The client's retry carries a nonce this instance issued,
+ * horizon (its own start, plus a margin for clock skew): a proof not in
+ * storage that some isolate could have accepted before then (`notBefore` <
+ * horizon) is answered with a nonce demand instead of "fresh". The client's retry carries a nonce this instance issued,
  * which proves the proof is newer than the restart (RFC 9449 §9), and is
  * recorded as usual. Replays are therefore refused across restarts too, at the
  * price of one `use_dpop_nonce` round trip for proofs in flight at a crash.
@@ -79,16 +93,17 @@ export class DpopProofLedger {
     return { outcome: "fresh" };
   }
 
-  /** Writes the ids accepted since the last flush as one row, clears the marker and forgets expired ids. */
+  /** Writes the ids accepted since the last flush (one row per `IDS_PER_ROW`), clears the marker and forgets expired ids. */
   flush(nowSeconds: number): void {
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    if (this.#unwritten.length > 0) {
+    for (let start = 0; start < this.#unwritten.length; start += IDS_PER_ROW) {
+      const row = this.#unwritten.slice(start, start + IDS_PER_ROW);
       let expiresAt = 0;
-      for (const [, until] of this.#unwritten) expiresAt = Math.max(expiresAt, until);
-      this.#sql.exec("INSERT INTO dpop_proof_batches (expires_at, ids) VALUES (?, ?)", expiresAt, JSON.stringify(this.#unwritten));
-      this.#unwritten = [];
+      for (const [, until] of row) expiresAt = Math.max(expiresAt, until);
+      this.#sql.exec("INSERT INTO dpop_proof_batches (expires_at, ids) VALUES (?, ?)", expiresAt, JSON.stringify(row));
     }
+    this.#unwritten = [];
     // One synchronous block: the ids and the marker's removal commit together.
     if (this.#marked) this.#sql.exec("DELETE FROM meta WHERE key = ?", UNFLUSHED_KEY);
     this.#marked = false;
@@ -120,7 +135,7 @@ export class DpopProofLedger {
     );
     if (meta.has(UNFLUSHED_KEY)) {
       // This instance started after its predecessor's last answer: every proof that predecessor accepted has notBefore < now.
-      this.#horizon = nowSeconds;
+      this.#horizon = nowSeconds + RESTART_HORIZON_MARGIN_SECONDS;
       this.#sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", HORIZON_KEY, String(this.#horizon));
       this.#sql.exec("DELETE FROM meta WHERE key = ?", UNFLUSHED_KEY);
     } else {

@@ -5,13 +5,18 @@
  * under mocks, JSON output). Runs alternate between sizes so load drifts hit
  * both alike. Goal: the 500-server plan within 2× the 1-server plan.
  *
+ * The machine is shared, so each sample also carries the plan's CPU time
+ * (user + system of the plan process, which other processes' load does not
+ * inflate the way it inflates wall time) and the load average it ran under.
+ *
  * Also counts the Cloudflare API requests the program itself makes for the
  * largest fleet, against the fake Cloudflare API (one migration-tag read per
  * server, one deployment read per `rollout:` server).
  */
 import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { stringify } from "yaml";
@@ -29,6 +34,10 @@ export interface FleetEvaluationSample {
   /** Median wall time of one plan, milliseconds. */
   readonly medianMs: number;
   readonly msPerServer: number;
+  /** Median CPU time (user + system) of one plan, milliseconds; absent where it cannot be read (non-Linux). */
+  readonly medianCpuMs?: number;
+  /** One-minute load average after this size's timed plans (mean over the runs). */
+  readonly loadAverage: number;
 }
 
 export interface BenchFleetOptions {
@@ -57,33 +66,56 @@ export async function benchFleetEvaluation(options: BenchFleetOptions = {}): Pro
     for (const size of sizes) await writeFile(join(dir, `Pulumi.bench${size}.yaml`), stringify({ config: stackConfig(size) }));
     const resources = new Map<number, number>();
     const times = new Map<number, number[]>(sizes.map((size) => [size, []]));
-    const evaluate = options.mode === "in-process" ? inProcess() : planProcess(dir);
+    const cpuTimes = new Map<number, number[]>(sizes.map((size) => [size, []]));
+    const loads = new Map<number, number[]>(sizes.map((size) => [size, []]));
+    const inProcessMode = options.mode === "in-process";
+    const evaluate = inProcessMode ? inProcess() : planProcess(dir);
+    const cpuClock = inProcessMode ? ownCpuMs : childCpuMs;
     for (const size of sizes) resources.set(size, await evaluate(size)); // warm-up: caches, bundle
     for (let run = 0; run < runs; run++) {
       for (const size of sizes) {
         const start = performance.now();
+        const cpuStart = cpuClock();
         await evaluate(size);
+        const cpuEnd = cpuClock();
         times.get(size)?.push(performance.now() - start);
+        if (cpuStart !== undefined && cpuEnd !== undefined) cpuTimes.get(size)?.push(cpuEnd - cpuStart);
+        loads.get(size)?.push(loadavg()[0] ?? 0);
       }
     }
     return sizes.map((size) => {
-      const sorted = [...(times.get(size) ?? [])].sort((a, b) => a - b);
-      const medianMs = sorted[Math.floor(sorted.length / 2)] ?? 0;
-      return { servers: size, resources: resources.get(size) ?? 0, medianMs: round(medianMs), msPerServer: round(medianMs / size) };
+      const medianMs = median(times.get(size) ?? []);
+      const cpu = cpuTimes.get(size) ?? [];
+      const load = loads.get(size) ?? [];
+      return {
+        servers: size,
+        resources: resources.get(size) ?? 0,
+        medianMs: round(medianMs),
+        msPerServer: round(medianMs / size),
+        ...(cpu.length > 0 ? { medianCpuMs: round(median(cpu)) } : {}),
+        loadAverage: round(load.reduce((sum, l) => sum + l, 0) / Math.max(load.length, 1)),
+      };
     });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** One line per fleet size, then the ratio against the goal. */
+/** One line per fleet size, then the ratios (wall time against the goal; CPU time beside it) and the marginal cost. */
 export function formatFleetEvaluation(samples: readonly FleetEvaluationSample[]): string {
-  const lines = samples.map((s) => `offline plan  ${String(s.servers).padStart(3)} servers  ${String(s.resources).padStart(5)} resources  ${s.medianMs.toFixed(0).padStart(7)} ms  (${s.msPerServer.toFixed(2)} ms/server)`);
+  const lines = samples.map(
+    (s) =>
+      `offline plan  ${String(s.servers).padStart(3)} servers  ${String(s.resources).padStart(5)} resources  ${s.medianMs.toFixed(0).padStart(7)} ms` +
+      `${s.medianCpuMs === undefined ? "" : `  ${s.medianCpuMs.toFixed(0).padStart(6)} ms CPU`}  (${s.msPerServer.toFixed(2)} ms/server, load ${s.loadAverage.toFixed(2)})`,
+  );
   const first = samples[0];
   const last = samples.at(-1);
   if (first && last && last !== first) {
     const ratio = last.medianMs / first.medianMs;
-    lines.push(`scaling: ${last.servers / first.servers}x servers → ${ratio.toFixed(2)}x time (goal ≤ ${FLEET_PLAN_GOAL}x: ${ratio <= FLEET_PLAN_GOAL ? "PASS" : "MISS"})`);
+    const cpuRatio = first.medianCpuMs && last.medianCpuMs !== undefined ? `, ${(last.medianCpuMs / first.medianCpuMs).toFixed(2)}x CPU` : "";
+    lines.push(`scaling: ${last.servers / first.servers}x servers → ${ratio.toFixed(2)}x time${cpuRatio} (goal ≤ ${FLEET_PLAN_GOAL}x: ${ratio <= FLEET_PLAN_GOAL ? "PASS" : "MISS"})`);
+    const marginal = (last.medianMs - first.medianMs) / (last.servers - first.servers);
+    lines.push(`per extra server: ${marginal.toFixed(2)} ms on top of a ${first.medianMs.toFixed(0)} ms fixed cost (process start, module loading, bundling)`);
   }
   return lines.join("\n");
 }
@@ -154,6 +186,35 @@ function stackConfig(count: number): Record<string, unknown> {
 function unprefixed(config: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(config).map(([key, value]) => [key.replace(/^authgent-edge:/, ""), value]));
 }
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+function ownCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/**
+ * CPU time of this process's finished children (user + system), from
+ * /proc/self/stat fields 16 and 17 (`cutime`, `cstime`, in clock ticks:
+ * proc(5)); undefined where there is no /proc. Clock ticks are 100 per
+ * second on Linux (`getconf CLK_TCK`), so each reading is ±10 ms.
+ */
+function childCpuMs(): number | undefined {
+  if (!existsSync(PROC_STAT)) return undefined;
+  const stat = readFileSync(PROC_STAT, "utf8");
+  // Fields after the command name (which may contain spaces) start at field 3.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[16 - 3]) + Number(fields[17 - 3]);
+  return Number.isFinite(ticks) ? ticks * (1000 / CLOCK_TICKS_PER_SECOND) : undefined;
+}
+
+const PROC_STAT = "/proc/self/stat";
+/** `sysconf(_SC_CLK_TCK)` on Linux. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;

@@ -10,8 +10,14 @@ describe("benchFleetEvaluation", () => {
       { servers: 1, resources: 1 + 4 + 2 },
       { servers: 4, resources: 1 + 16 + 2 },
     ]);
-    expect(formatFleetEvaluation(samples)).toMatch(/^offline plan +1 servers +7 resources/);
-    expect(formatFleetEvaluation(samples)).toMatch(/scaling: 4x servers → [\d.]+x time \(goal ≤ 2x: (PASS|MISS)\)$/);
+    for (const sample of samples) {
+      expect(sample.medianCpuMs).toBeGreaterThan(0);
+      expect(sample.loadAverage).toBeGreaterThanOrEqual(0);
+    }
+    const report = formatFleetEvaluation(samples);
+    expect(report).toMatch(/^offline plan +1 servers +7 resources +\d+ ms +\d+ ms CPU +\([\d.]+ ms\/server, load [\d.]+\)/);
+    expect(report).toMatch(/scaling: 4x servers → [\d.]+x time, [\d.]+x CPU \(goal ≤ 2x: (PASS|MISS)\)\n/);
+    expect(report).toMatch(/per extra server: -?[\d.]+ ms on top of a \d+ ms fixed cost/);
   });
 });
 

@@ -76,7 +76,17 @@ describe("benchmark verdicts", () => {
     const text = formatMarkdown(report({ fleet: [{ servers: 10, resources: 44, medianMs: 200, msPerServer: 20 }] }));
     expect(text).toContain("| (b) echo baseline, no auth | 1000 |");
     expect(text).toContain("| (a) tools/call hello, JWKS +50 ms | 800 | 2.00 | 9.00 | 0.80 | 0.00 (cold: 16) |");
-    expect(text).toContain("| 10 | 44 | 200.0 | 20.00 |");
+    expect(text).toContain("| 10 | 44 | 200.0 | 20.00 | – | – |");
+  });
+
+  it("reports the fleet's wall and CPU ratios, the marginal cost per server and the load they ran under", () => {
+    const fleet = [
+      { servers: 1, resources: 7, medianMs: 2000, msPerServer: 2000, medianCpuMs: 2400, loadAverage: 3.5 },
+      { servers: 500, resources: 2251, medianMs: 3800, msPerServer: 7.6, medianCpuMs: 4560, loadAverage: 3.75 },
+    ];
+    const text = formatMarkdown(report({ fleet }));
+    expect(text).toContain("| 500 | 2251 | 3800.0 | 7.60 | 4560 | 3.75 |");
+    expect(text).toContain("Ratio 500 / 1 servers: wall time 1.90×, CPU time 1.90×; each extra server adds 3.61 ms.");
   });
 });
 

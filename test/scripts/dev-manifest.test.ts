@@ -139,6 +139,66 @@ describe("npm start -- --source <a server with a manifest>", () => {
   });
 });
 
+describe("npm start -- --stack example --server <name>", () => {
+  it("runs notes-mcp from its source with the stack's D1 and KV names, its data in <state-dir>/example/notes-mcp/", async () => {
+    const stateDir = await tempStateDir();
+    const run = runDev(["--stack", "example", "--server", "notes-mcp", "--port", String(await freePort()), "--issuer-port", "0", "--state-dir", stateDir]);
+    const [, mcpUrl] = await waitForOutput(run, /MCP server:\s+(\S+)/);
+    const [, token] = await waitForOutput(run, /export MCP_TOKEN=(\S+)/);
+    const dataDir = join(stateDir, "example", "notes-mcp");
+    expect(run.stdout).toContain("Stack example, server notes-mcp (examples/notes/server.ts)");
+    expect(run.stdout).toContain(`NOTES_DB: local D1 "notes-mcp-notes-db" in ${dataDir}/d1/, migrations: 2 applied now, 0 before`);
+    expect(run.stdout).toContain(`NOTES_CACHE: local KV "notes-mcp-notes-cache" in ${dataDir}/kv/`);
+    expect(run.stdout).toContain(`Local data:        ${dataDir}/`);
+    const { client } = await connectClient(new URL(mcpUrl ?? ""), token ?? "");
+    try {
+      const created = await client.callTool({ name: "create_note", arguments: { title: "from the stack", body: "" } });
+      expect(created.isError, textOf(created)).toBeFalsy();
+      expect((await client.listResourceTemplates()).resourceTemplates.map((t) => t.uriTemplate)).toEqual(["notes://{id}"]);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("runs a server of the default source (tickets-mcp) as before: no manifest bindings, the kit's scopes", async () => {
+    const stateDir = await tempStateDir();
+    const run = runDev(["--stack", "example", "--server", "tickets-mcp", "--port", String(await freePort()), "--issuer-port", "0", "--state-dir", stateDir]);
+    await waitForOutput(run, /export MCP_TOKEN=(\S+)/);
+    expect(run.stdout).toContain("Stack example, server tickets-mcp (worker/index.ts)");
+    expect(run.stdout).not.toContain("Local bindings:");
+    expect(run.stdout).toContain('Dev token (scope "mcp:read mcp:write"');
+    expect(run.stdout).toContain(`Local data:        ${join(stateDir, "example", "tickets-mcp")}/`);
+  });
+
+  it("runs backend-mcp with the stack's BACKEND_TIMEOUT_MS and BACKEND wired to the demo backend by --service", async () => {
+    const run = runDev([
+      "--stack",
+      "example",
+      "--server",
+      "backend-mcp",
+      "--service",
+      "BACKEND=examples/backend-caller/demo-backend.ts",
+      "--port",
+      String(await freePort()),
+      "--issuer-port",
+      "0",
+      "--state-dir",
+      await tempStateDir(),
+    ]);
+    const [, mcpUrl] = await waitForOutput(run, /MCP server:\s+(\S+)/);
+    const [, token] = await waitForOutput(run, /export MCP_TOKEN=(\S+)/);
+    expect(run.stdout).toContain('BACKEND_TIMEOUT_MS: var "5000"');
+    expect(run.stdout).toContain("BACKEND: service binding to the local Worker examples/backend-caller/demo-backend.ts (deployed: crm-api)");
+    const { client } = await connectClient(new URL(mcpUrl ?? ""), token ?? "");
+    try {
+      const ticket = await client.callTool({ name: "open_ticket", arguments: { title: "Hello", description: "from npm start" } });
+      expect(ticket.isError, textOf(ticket)).toBeFalsy();
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe("usage errors exit 2 and name the choices", () => {
   it.each([
     [
@@ -152,7 +212,13 @@ describe("usage errors exit 2 and name the choices", () => {
       "--service CRM: server backend-caller declares no service binding CRM; its service bindings: BACKEND",
     ],
     ["a malformed --service", ["--service", "backend"], '--service must be BINDING=<worker module>, e.g. --service BACKEND=examples/backend-caller/demo-backend.ts; got "backend"'],
-    ["an unknown --server", ["--stack", "example", "--server", "nope"], 'stack example has no server "nope"; its servers are: '],
+    ["an unknown --server", ["--stack", "example", "--server", "nope"], 'stack example has no server "nope"; its servers are: tickets-mcp, billing-mcp, docs-search-mcp, notes-mcp, backend-mcp'],
+    ["a stack of several servers without --server", ["--stack", "example"], "stack example has 5 servers; pick one with --server <name> (tickets-mcp, billing-mcp, docs-search-mcp, notes-mcp, backend-mcp)"],
+    [
+      "backend-mcp without --service",
+      ["--stack", "example", "--server", "backend-mcp"],
+      "server backend-mcp: service binding BACKEND (the Worker crm-api when deployed) has no local Worker to reach; pass --service BACKEND=<worker module>",
+    ],
     ["--server without --stack", ["--server", "notes-mcp"], "--server needs --stack <name>"],
   ])("%s", async (_label, args, message) => {
     const run = runDev([...args, "--port", String(await freePort()), "--state-dir", await tempStateDir()]);

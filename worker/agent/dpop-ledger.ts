@@ -40,9 +40,11 @@ const HORIZON_KEY = "dpop_restart_horizon";
  * proof accepted in the window.
  *
  * What an abrupt end (deploy, crash, reset) could lose is the last interval.
- * So before the first "fresh" answer of an interval leaves the object, an
- * `UNFLUSHED_KEY` marker is written (the output gate holds that answer until
- * it is durable); the flush removes it. An instance that finds the marker
+ * So before the first "fresh" answer after an idle interval leaves the
+ * object, an `UNFLUSHED_KEY` marker is written (the output gate holds that
+ * answer until it is durable). It stays while proofs keep coming (a busy
+ * user pays no commit for it but the flush's) and the first flush that finds
+ * nothing new removes it. An instance that finds the marker
  * cannot tell which proofs its predecessor accepted last, so it sets a restart
  * horizon (its own start, plus a margin for clock skew): a proof not in
  * storage that some isolate could have accepted before then (`notBefore` <
@@ -89,14 +91,23 @@ export class DpopProofLedger {
       this.#sql.exec("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", UNFLUSHED_KEY, String(nowSeconds));
       this.#marked = true;
     }
-    this.#flushTimer ??= setTimeout(() => this.flush(Date.now() / 1000), DPOP_FLUSH_INTERVAL_MS);
+    this.#scheduleFlush();
     return { outcome: "fresh" };
   }
 
-  /** Writes the ids accepted since the last flush (one row per `IDS_PER_ROW`), clears the marker and forgets expired ids. */
+  #scheduleFlush(): void {
+    this.#flushTimer ??= setTimeout(() => this.flush(Date.now() / 1000), DPOP_FLUSH_INTERVAL_MS);
+  }
+
+  /**
+   * Writes the ids accepted since the last flush (one row per `IDS_PER_ROW`)
+   * and forgets expired ids. With nothing new it removes the marker; else the
+   * marker stays for the next interval and another flush is due.
+   */
   flush(nowSeconds: number): void {
     if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
+    const active = this.#unwritten.length > 0;
     for (let start = 0; start < this.#unwritten.length; start += IDS_PER_ROW) {
       const row = this.#unwritten.slice(start, start + IDS_PER_ROW);
       let expiresAt = 0;
@@ -104,9 +115,13 @@ export class DpopProofLedger {
       this.#sql.exec("INSERT INTO dpop_proof_batches (expires_at, ids) VALUES (?, ?)", expiresAt, JSON.stringify(row));
     }
     this.#unwritten = [];
-    // One synchronous block: the ids and the marker's removal commit together.
-    if (this.#marked) this.#sql.exec("DELETE FROM meta WHERE key = ?", UNFLUSHED_KEY);
-    this.#marked = false;
+    if (active) {
+      // A busy user: keep the marker (no commit of its own for the next interval's first answer) until a quiet flush.
+      this.#scheduleFlush();
+    } else if (this.#marked) {
+      this.#sql.exec("DELETE FROM meta WHERE key = ?", UNFLUSHED_KEY);
+      this.#marked = false;
+    }
     this.#sql.exec("DELETE FROM dpop_proof_batches WHERE expires_at < ?", nowSeconds);
     this.#sql.exec("DELETE FROM dpop_proofs WHERE expires_at < ?", nowSeconds);
     // Insertion order is close to expiry order (one window per server): drop from the front until an unexpired id.

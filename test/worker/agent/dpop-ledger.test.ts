@@ -44,16 +44,20 @@ describe("DpopProofLedger", () => {
       expect(rows(sql, "SELECT count(*) AS n FROM meta WHERE key = 'dpop_unflushed'")).toBe(1);
       ledger.flush(NOW);
       expect(rows(sql, "SELECT count(*) AS n FROM dpop_proof_batches")).toBe(1);
+      // Proofs were coming: the marker stays for the next interval, and the next flush that finds nothing new removes it.
+      expect(rows(sql, "SELECT count(*) AS n FROM meta WHERE key = 'dpop_unflushed'")).toBe(1);
+      ledger.flush(NOW);
       expect(rows(sql, "SELECT count(*) AS n FROM meta WHERE key = 'dpop_unflushed'")).toBe(0);
+      expect(rows(sql, "SELECT count(*) AS n FROM dpop_proof_batches")).toBe(1);
       expect(ledger.record(use("k 2"), NOW + 1)).toEqual({ outcome: "replayed" });
     });
   });
 
-  it("flushes on its own within the interval", async () => {
+  it("flushes on its own within the interval, and clears the marker one quiet interval later", async () => {
     const owner = `ledger-owner-${crypto.randomUUID()}`;
     const stub = env.MCP_OBJECT.get(env.MCP_OBJECT.idFromName(owner));
     expect(await stub.recordDpopProofs(owner, [use("k timer")])).toEqual([{ outcome: "fresh" }]);
-    await new Promise((resolve) => setTimeout(resolve, DPOP_FLUSH_INTERVAL_MS + 100));
+    await new Promise((resolve) => setTimeout(resolve, 2 * DPOP_FLUSH_INTERVAL_MS + 100));
     await runInDurableObject(stub, (_instance: AuthgentMCPAgent, state) => {
       expect(rows(state.storage.sql, "SELECT count(*) AS n FROM dpop_proof_batches")).toBe(1);
       expect(rows(state.storage.sql, "SELECT count(*) AS n FROM meta WHERE key = 'dpop_unflushed'")).toBe(0);
@@ -64,6 +68,8 @@ describe("DpopProofLedger", () => {
     await withStorage((sql) => {
       const first = new DpopProofLedger(sql);
       first.record(use("k x"), NOW);
+      // The flush that writes the id, then the quiet one that clears the marker (an object idles before eviction).
+      first.flush(NOW);
       first.flush(NOW);
       const restarted = new DpopProofLedger(sql);
       expect(restarted.record(use("k x"), NOW + 1)).toEqual({ outcome: "replayed" });
@@ -93,6 +99,7 @@ describe("DpopProofLedger", () => {
       expect(restarted.record(use("k skew", { notBefore: NOW + 2 }), NOW + 2).outcome).toBe("nonce");
       expect(restarted.record(use("k new", { notBefore: NOW + 7 }), NOW + 7)).toEqual({ outcome: "fresh" });
       restarted.flush(NOW + 2);
+      restarted.flush(NOW + 2);
       // The horizon is stored: a third instance, after a clean end, still asks for a nonce for the lost window.
       const third = new DpopProofLedger(sql);
       expect(third.record(use("k lost"), NOW + 3).outcome).toBe("nonce");
@@ -115,6 +122,7 @@ describe("DpopProofLedger", () => {
     await withStorage((sql) => {
       const ledger = new DpopProofLedger(sql);
       for (let i = 0; i < 2500; i++) ledger.record(use(`k many-${i}`), NOW);
+      ledger.flush(NOW);
       ledger.flush(NOW);
       expect(rows(sql, "SELECT count(*) AS n FROM dpop_proof_batches")).toBe(3);
       const restarted = new DpopProofLedger(sql);

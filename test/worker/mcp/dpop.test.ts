@@ -143,7 +143,8 @@ describe("the replay guard's two layers", () => {
     const now = Math.floor(Date.now() / 1000);
     const use = { id: "k j", expiresAt: now + 60, notBefore: now, nonce: undefined, nonceRequired: false };
     expect(await stub.recordDpopProofs(principalKey(user), [use])).toEqual([{ outcome: "fresh" }]);
-    await new Promise((resolve) => setTimeout(resolve, DPOP_FLUSH_INTERVAL_MS + 100));
+    // The flush that writes the id, then the quiet one that clears the unflushed marker (dpop-ledger.ts).
+    await new Promise((resolve) => setTimeout(resolve, 2 * DPOP_FLUSH_INTERVAL_MS + 100));
     await runInDurableObject(stub, (_instance: AuthgentMCPAgent, state) => {
       const restarted = new DpopProofLedger(state.storage.sql);
       expect(restarted.record(use, now + 1)).toEqual({ outcome: "replayed" });

@@ -46,7 +46,7 @@ async function checkOneDocument(
   const parsed = OAuthProtectedResourceMetadataSchema.safeParse(got.json);
   if (!parsed.success) return { result: fail(id, title, `${url.href} is not RFC 9728 metadata: ${parsed.error.issues[0]?.message ?? "invalid"}`) };
   const metadata = parsed.data;
-  const problem = resourceProblem(metadata.resource, target) ?? authorizationServersProblem(metadata, target);
+  const problem = resourceProblem(metadata.resource, target) ?? authorizationServersProblem(metadata, target) ?? scopesProblem(metadata, target);
   if (problem) return { result: fail(id, title, `${url.href}: ${problem}`), metadata: undefined };
   return {
     result: pass(id, title, `resource ${metadata.resource}, authorization_servers ${(metadata.authorization_servers ?? []).join(", ")}`),
@@ -74,6 +74,19 @@ function resourceProblem(resource: string, target: VerifyTarget): string | undef
     return `resource "${resource}" does not cover ${target.mcpUrl.href}; MCP clients reject this metadata (check MCP_AUDIENCE)`;
   }
   return undefined;
+}
+
+/**
+ * The stack's `scopes` output is what the deployed code requires; the live
+ * worker derives `scopes_supported` from the same code, so a difference
+ * means another build answers (or the deploy did not happen).
+ */
+function scopesProblem(metadata: OAuthProtectedResourceMetadata, target: VerifyTarget): string | undefined {
+  if (target.expectedScopes === undefined) return undefined;
+  const served = [...new Set(metadata.scopes_supported ?? [])].sort();
+  const expected = [...new Set(target.expectedScopes)].sort();
+  if (served.length === expected.length && served.every((scope, i) => scope === expected[i])) return undefined;
+  return `scopes_supported is [${served.join(", ")}], but the stack deployed code requiring [${expected.join(", ")}] (servers.<name>.scopes)`;
 }
 
 function authorizationServersProblem(metadata: OAuthProtectedResourceMetadata, target: VerifyTarget): string | undefined {

@@ -83,6 +83,7 @@ export function targetsFromOutputs(stack: string, outputs: Record<string, unknow
       label: many ? name : "",
       expectedResource: str(server.audience) ?? str(server.resource) ?? str(server.url),
       expectedIssuer: str(server.issuer),
+      ...(Array.isArray(server.scopes) && server.scopes.every((s): s is string => typeof s === "string") ? { expectedScopes: server.scopes } : {}),
       ...(script && versionId ? { workerVersion: { script, versionId } } : {}),
     });
   });

@@ -15,6 +15,12 @@ export interface VerifyTarget {
   readonly expectedResource?: string;
   /** The issuer the deployment must name in `authorization_servers`, when known. */
   readonly expectedIssuer?: string;
+  /**
+   * The scopes the deployed code requires (the stack's `scopes` output, read
+   * from the server's code), which its RFC 9728 `scopes_supported` must list
+   * exactly; unknown: not checked.
+   */
+  readonly expectedScopes?: readonly string[];
   /** Check this Worker version rather than whichever the deployment routes to (gradual rollouts). @default none */
   readonly workerVersion?: WorkerVersionPin;
 }
@@ -44,6 +50,7 @@ export function parseTarget(raw: string, extra: Omit<VerifyTarget, "mcpUrl" | "l
     mcpUrl: url,
     expectedResource: extra.expectedResource,
     expectedIssuer: extra.expectedIssuer,
+    ...(extra.expectedScopes ? { expectedScopes: extra.expectedScopes } : {}),
     ...(extra.workerVersion ? { workerVersion: extra.workerVersion } : {}),
   };
 }

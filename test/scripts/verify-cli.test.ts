@@ -116,6 +116,11 @@ describe("stack outputs", () => {
     ]);
   });
 
+  it("expects the scopes output (read from the server's code) in the published metadata", () => {
+    const [target] = targetsFromOutputs("staging", { servers: { only: { url: "https://mcp-staging.example.com", scopes: ["notes:read", "notes:write"] } } });
+    expect(target?.expectedScopes).toEqual(["notes:read", "notes:write"]);
+  });
+
   it("labels nothing for a single-server stack and ignores secret placeholders", () => {
     const [target] = targetsFromOutputs("staging", { servers: { only: { url: "https://mcp-staging.example.com", issuer: "[secret]" } } });
     expect(target).toMatchObject({ label: "", expectedResource: "https://mcp-staging.example.com", expectedIssuer: undefined });

@@ -108,6 +108,13 @@ describe("a correctly configured deployment", () => {
     expect(row(results, "prm").detail).toContain('expected "https://mcp.yourcompany.com"');
   });
 
+  it("checks scopes_supported against the scopes the stack read from the deployed code", async () => {
+    const ok = await verifyTargets([parseTarget(good.url, { expectedScopes: ["mcp:write", "mcp:read"] })], { fetch });
+    expect(row(ok, "prm").status).toBe("pass");
+    const results = await verifyTargets([parseTarget(good.url, { expectedScopes: ["notes:read"] })], { fetch });
+    expect(row(results, "prm").detail).toContain("scopes_supported is [mcp:read, mcp:write], but the stack deployed code requiring [notes:read]");
+  });
+
   it("fails when the published issuer is not the stack's issuer", async () => {
     const results = await verifyTargets([parseTarget(good.url, { expectedIssuer: "https://auth.yourcompany.com" })], { fetch });
     expect(row(results, "prm").detail).toContain("does not include the stack's issuer https://auth.yourcompany.com");

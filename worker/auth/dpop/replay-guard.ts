@@ -118,9 +118,10 @@ interface UserQueue {
  * nothing but the round trip) — unless the user is busy (their previous
  * call carried several proofs and ended within `busyWindowMs`): then it
  * waits one timer tick, so the proofs this isolate has already received go
- * with it. A client with one request at a time never waits for that tick. While a call is in flight, that
- * user's next proofs queue and go together in the following call, so a busy
- * client costs one round trip per batch instead of one per request. The
+ * with it; a client with one request at a time never waits for that tick.
+ * While a call is in flight, that user's next proofs queue and go together
+ * in the following call, so a busy client costs one round trip per batch
+ * instead of one per request. The
  * first request of a batch makes the call itself, in its own request context
  * (Workers tie I/O to the request that started it). Every request waits for
  * the ledger's verdict on its own proof; a failed or missing verdict refuses

@@ -6,7 +6,6 @@
  * the old client still gets tokens, the old refresh token still refreshes,
  * and tokens signed before the move still verify at the worker.
  */
-import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -14,6 +13,7 @@ import { decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { authgentPostgresUrl } from "../../infra/authgent/postgres-url.ts";
 import { REPO_ROOT } from "../../infra/worker-bundle.ts";
+import { runCommand } from "../../scripts/lib/run-command.ts";
 import { SCOPES } from "../../worker/bindings.ts";
 import { postMcp } from "../e2e/support/harness.ts";
 import { replicaEnv, runInVenv } from "../support/authgent/cli.ts";
@@ -29,18 +29,11 @@ const PASSWORD = "m1gr@te/s3cret";
 const JWKS_PATH = "/.well-known/jwks.json";
 const REDIRECT_URI = "http://127.0.0.1:9/callback";
 
-interface CliResult {
-  readonly code: number;
-  readonly output: string;
-}
-
-function migrateCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const options = { cwd: REPO_ROOT, timeout: 120_000, env: { ...process.env, ...env } };
-    execFile(process.execPath, ["--import", "tsx", "scripts/authgent-migrate.ts", ...args], options, (error, stdout, stderr) => {
-      resolve({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, output: `${stdout}${stderr}` });
-    });
-  });
+/** The CLI as `npm run authgent-migrate` runs it; `output` is stdout and stderr together. */
+async function migrateCli(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<{ code: number; output: string }> {
+  const options = { cwd: REPO_ROOT, timeout: 120_000, env: { ...process.env, ...env } };
+  const { code, stdout, stderr } = await runCommand(process.execPath, ["--import", "tsx", "scripts/authgent-migrate.ts", ...args], options);
+  return { code, output: `${stdout}${stderr}` };
 }
 
 const sha256 = async (file: string) => createHash("sha256").update(await readFile(file)).digest("hex");

@@ -1,3 +1,5 @@
+import { CodedError } from "../coded-error.ts";
+
 /** Why the real Authgent could not be installed, started or driven. Callers switch on `code`. */
 export type AuthgentSetupCode =
   /** No Python >= 3.11 on this machine (the interop suite cannot run). */
@@ -13,13 +15,4 @@ export type AuthgentSetupCode =
   /** An HTTP call to the server (`/register`, `/token`) did not succeed. */
   | "ERR_AUTHGENT_HTTP";
 
-export class AuthgentSetupError extends Error {
-  constructor(
-    readonly code: AuthgentSetupCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "AuthgentSetupError";
-  }
-}
+export class AuthgentSetupError extends CodedError<AuthgentSetupCode> {}

@@ -9,11 +9,12 @@
  * Passwords never reach a message: every text that leaves here went through
  * `redactDatabaseUrl` or has the password cut out.
  */
-import { execFile } from "node:child_process";
 import { access, constants } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AUTHGENT_POSTGRES_SCHEME, AUTHGENT_POSTGRES_URL_FORM, hasUtcSessionOption, redactDatabaseUrl, UTC_SESSION_OPTIONS } from "../../../infra/authgent/postgres-url.ts";
+import { CodedError } from "../coded-error.ts";
+import { runCommand } from "../run-command.ts";
 import type { AuthgentVenv } from "./venv.ts";
 
 const PROGRAM = fileURLToPath(new URL("./migrate.py", import.meta.url));
@@ -38,15 +39,14 @@ export type AuthgentMigrateCode =
   /** The program did not answer as expected. */
   | "ERR_MIGRATE_FAILED";
 
-export class AuthgentMigrateError extends Error {
+export class AuthgentMigrateError extends CodedError<AuthgentMigrateCode> {
   constructor(
-    readonly code: AuthgentMigrateCode,
+    code: AuthgentMigrateCode,
     message: string,
     /** Rows per table, for ERR_MIGRATE_TARGET_NOT_EMPTY. */
     readonly rows: Readonly<Record<string, number>> = {},
   ) {
-    super(message);
-    this.name = "AuthgentMigrateError";
+    super(code, message);
   }
 }
 
@@ -160,11 +160,7 @@ export async function migrateAuthgentDatabase(options: MigrateOptions): Promise<
     AUTHGENT_MIGRATE_TO: target.url,
     AUTHGENT_MIGRATE_REPLACE: options.replaceTarget ? "1" : "0",
   };
-  const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-    execFile(venv.python, [PROGRAM], { env, timeout: MIGRATE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 }, (error, out, err) => {
-      done({ code: error === null ? 0 : typeof error.code === "number" ? error.code : -1, stdout: out, stderr: err });
-    });
-  });
+  const { code, stdout, stderr } = await runCommand(venv.python, [PROGRAM], { env, timeout: MIGRATE_TIMEOUT_MS });
   const scrub = (text: string) => scrubPassword(text, target.password);
   const answer = lastJsonLine(stdout);
   if (answer === undefined) {

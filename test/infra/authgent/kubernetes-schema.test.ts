@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SUPPORTED_KUBERNETES_VERSIONS } from "../../../infra/authgent/kubernetes/versions.ts";
 import { AuthgentSetupError } from "../../../scripts/lib/authgent/errors.ts";
 import { renderFleet } from "../../../scripts/lib/offline-plan.ts";
-import { isCi } from "../../support/authgent/availability.ts";
+import { isCi } from "../../support/prerequisite.ts";
 import { ensureKubernetesSchemas, loadKubernetesSchema, type KubernetesSchema } from "../../support/kubernetes-schemas.ts";
 import { K8S_BLOCK, K8S_IMAGE, K8S_ISSUER, SECURE, k8sStackText, parseK8sStack, withKubernetes } from "./kubernetes-fixtures.ts";
 

@@ -3,20 +3,13 @@
  * with the same settings a replica gets, in a scratch working directory
  * (config.py reads `.env` from the cwd, and `init` writes one there).
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inheritedEnv } from "../../../scripts/lib/authgent/process.ts";
+import { runCommand, type CommandResult } from "../../../scripts/lib/run-command.ts";
 import type { AuthgentVenv } from "../../../scripts/lib/authgent/venv.ts";
 import { TEST_SECRET_KEY } from "./server.ts";
-
-export interface CommandResult {
-  /** The exit code (a signal counts as -1). */
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** The settings every replica of a test deployment shares, for `databaseUrl`. */
 export function replicaEnv(databaseUrl: string, serverUrl = "http://127.0.0.1:1"): Record<string, string> {
@@ -28,12 +21,7 @@ export async function runInVenv(venv: AuthgentVenv, program: "authgent-server" |
   const cwd = await mkdtemp(join(tmpdir(), "authgent-cli-"));
   const file = program === "python" ? venv.python : venv.cli;
   try {
-    return await new Promise<CommandResult>((resolve) => {
-      execFile(file, [...args], { cwd, env: { ...env }, timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
-        resolve({ code, stdout, stderr });
-      });
-    });
+    return await runCommand(file, args, { cwd, env: { ...env }, timeout: 60_000 });
   } finally {
     await rm(cwd, { recursive: true, force: true });
   }

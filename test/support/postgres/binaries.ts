@@ -11,6 +11,7 @@ import { execFile } from "node:child_process";
 import { access, mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { CodedError } from "../../../scripts/lib/coded-error.ts";
 
 const run = promisify(execFile);
 
@@ -36,16 +37,7 @@ export type PostgresSetupCode =
   /** A psql command failed. */
   | "ERR_POSTGRES_COMMAND_FAILED";
 
-export class PostgresSetupError extends Error {
-  constructor(
-    readonly code: PostgresSetupCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "PostgresSetupError";
-  }
-}
+export class PostgresSetupError extends CodedError<PostgresSetupCode> {}
 
 /** The binaries, or every place looked at. */
 export async function findPostgresBinaries(

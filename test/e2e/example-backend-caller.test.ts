@@ -84,7 +84,8 @@ beforeAll(async () => {
   issuer = await startLocalIssuer();
   good = await startCaller({ backend: "demo", callerToken: TOKEN, backendToken: TOKEN, timeoutMs: "5000" });
   wrongToken = await startCaller({ backend: "demo", callerToken: OTHER_TOKEN, backendToken: TOKEN, timeoutMs: "5000" });
-  failing = await startCaller({ backend: "failing", callerToken: TOKEN, timeoutMs: "300" });
+  // Long enough for a loaded machine to pass the fast failures through, far below the slow backend's 10 s.
+  failing = await startCaller({ backend: "failing", callerToken: TOKEN, timeoutMs: "1000" });
 }, 90_000);
 
 afterAll(async () => {
@@ -178,7 +179,7 @@ describe("backend failures become clear tool errors that never carry the secret"
     const elapsed = Date.now() - started;
     expect(result.isError).toBe(true);
     expect(textOf(result)).toBe('Could not look up "slow": the backend did not answer in time. Try again later.');
-    // 300 ms deadline; the backend would answer after 10 s.
+    // 1 s deadline; the backend would answer after 10 s.
     expect(elapsed).toBeLessThan(5000);
     await expect.poll(() => failing.logs()).toContain("backend GET /v1/people/slow failed: timeout");
   });

@@ -24,7 +24,9 @@ import { createCloudflareApi } from "../../infra/cloudflare-api.ts";
 import { parseStackConfig } from "../../infra/config.ts";
 import type { BundleBuilder } from "../../infra/bundles.ts";
 import { bundleWorker, REPO_ROOT, type WorkerBundle } from "../../infra/worker-bundle.ts";
+import { WORKERS_SCRIPT_TYPE } from "../../infra/components/type-tokens.ts";
 import { startFakeCloudflareApi } from "./fake-cloudflare-api.ts";
+import { againstGlobalLimit, CLOUDFLARE_GLOBAL_LIMIT, providerRequests, WORKER_VERSION_TYPE, WORKERS_DEPLOYMENT_TYPE } from "./provider-requests.ts";
 import { renderFleet } from "./offline-plan.ts";
 
 export interface FleetEvaluationSample {
@@ -120,25 +122,74 @@ export function formatFleetEvaluation(samples: readonly FleetEvaluationSample[])
   return lines.join("\n");
 }
 
-/** Requests the program makes for one evaluation of a fleet against the fake Cloudflare API. */
-export async function countProgramRequests(servers: number, rolloutServers = 0): Promise<{ total: number; byPath: Record<string, number> }> {
+/** Requests the program makes for one evaluation of a fleet against the fake Cloudflare API (a preview's, unless `preview: false`). */
+export async function countProgramRequests(servers: number, rolloutServers = 0, options: { preview?: boolean } = {}): Promise<{ total: number; byPath: Record<string, number>; resourceTypes: string[] }> {
   const token = "bench-request-count";
   const api = await startFakeCloudflareApi({ apiToken: token });
   try {
-    const values = stackConfig(servers);
-    (values["authgent-edge:servers"] as Record<string, unknown>[]).slice(0, rolloutServers).forEach((s) => (s["rollout"] = { share: 10 }));
-    const config = parseStackConfig({ stack: "bench-requests", values: unprefixed(values), plaintextSecretPaths: [] });
     const client = createCloudflareApi({ apiToken: token, baseUrl: api.url });
-    await renderFleet(config, { migrationTags: client, deployments: client, preview: true });
+    const { plan } = await renderFleet(requestCountConfig(servers, rolloutServers), { migrationTags: client, deployments: client, preview: options.preview ?? true });
     const byPath: Record<string, number> = {};
     for (const request of api.requests) {
       const kind = `${request.method} ${request.path.replace(/\/accounts\/[^/]+/, "/accounts/:account").replace(/\/(services|scripts)\/[^/]+/, "/$1/:script")}`;
       byPath[kind] = (byPath[kind] ?? 0) + 1;
     }
-    return { total: api.requests.length, byPath };
+    return { total: api.requests.length, byPath, resourceTypes: plan.resources.map((r) => r.type) };
   } finally {
     await api.close();
   }
+}
+
+export interface RequestBudgetRow {
+  readonly run: string;
+  /** Requests the program makes (measured against the fake Cloudflare API). */
+  readonly program: number;
+  /** Requests the provider makes (counted per resource from its source: provider-requests.ts). */
+  readonly provider: number;
+  /** Five-minute windows of Cloudflare's global limit the run needs at least. */
+  readonly windows: number;
+  /** Largest fleet of this shape whose run fits one window. */
+  readonly serversPerWindow: number;
+}
+
+/**
+ * Cloudflare API requests of the runs a fleet goes through: a preview with
+ * nothing to change, `pulumi up` of a new stack (its preview, then the
+ * update: the program runs twice), `pulumi up` after a code change to every
+ * server, and `pulumi refresh` (provider reads only; the program does not run).
+ */
+export async function fleetRequestBudget(servers: number, rolloutServers = 0): Promise<RequestBudgetRow[]> {
+  const preview = await countProgramRequests(servers, rolloutServers);
+  const update = await countProgramRequests(servers, rolloutServers, { preview: false });
+  const types = preview.resourceTypes;
+  // New code: a script upload for most servers; a `rollout:` server's script ignores code changes and
+  // gets a new version and a deployment (its canary run) instead.
+  const versions = types.filter((type) => type === WORKER_VERSION_TYPE);
+  const deployments = types.filter((type) => type === WORKERS_DEPLOYMENT_TYPE);
+  const uploads = types.filter((type) => type === WORKERS_SCRIPT_TYPE).slice(versions.length);
+  const codeChange = providerRequests(uploads, "update") + providerRequests(versions, "create") + providerRequests(deployments, "update");
+  const row = (run: string, program: number, provider: number): RequestBudgetRow => ({ run, program, provider, ...againstGlobalLimit(program + provider, servers) });
+  return [
+    row("pulumi preview, nothing changed", preview.total, 0),
+    row("pulumi up, new stack", preview.total + update.total, providerRequests(types, "create")),
+    row("pulumi up, code changed on every server", preview.total + update.total, codeChange),
+    row("pulumi refresh", 0, providerRequests(types, "read")),
+  ];
+}
+
+/** One markdown row per run. */
+export function formatRequestBudget(servers: number, rows: readonly RequestBudgetRow[]): string {
+  return [
+    `| Run, ${servers} servers | Program | Provider | Total | 5-min windows (${CLOUDFLARE_GLOBAL_LIMIT.requests} each) | Fits one window up to |`,
+    "|---|---:|---:|---:|---:|---:|",
+    ...rows.map((r) => `| ${r.run} | ${r.program} | ${r.provider} | ${r.program + r.provider} | ${r.windows} | ${Number.isFinite(r.serversPerWindow) ? `${r.serversPerWindow} servers` : "any size"} |`),
+  ].join("\n");
+}
+
+function requestCountConfig(servers: number, rolloutServers: number): ReturnType<typeof parseStackConfig> {
+  const values = stackConfig(servers);
+  (values["authgent-edge:servers"] as Record<string, unknown>[]).slice(0, rolloutServers).forEach((s) => (s["rollout"] = { share: 10 }));
+  return parseStackConfig({ stack: "bench-requests", values: unprefixed(values), plaintextSecretPaths: [] });
 }
 
 function planProcess(dir: string): (size: number) => Promise<number> {

@@ -7,6 +7,7 @@
  */
 import { DIGEST_REFERENCE } from "../server-release.ts";
 import type { DatabaseConfig } from "../database-config.ts";
+import { AUTHGENT_POSTGRES_URL_FORM } from "../postgres-url.ts";
 import type { KubernetesTarget } from "./config.ts";
 
 export interface TargetIssue {
@@ -101,7 +102,7 @@ function replicaIssues(target: KubernetesTarget, database: DatabaseConfig): Targ
       path: ["kubernetes", "replicas"],
       message:
         `is ${target.replicas} but authgent.database is ${which}, a file only one pod can hold: each replica would keep its own clients and signing keys. ` +
-        "Set authgent.database to { type: postgres } (in the cluster) or { type: external, url: postgresql+asyncpg://… }, or replicas: 1",
+        `Set authgent.database to { type: postgres } (in the cluster) or { type: external, url: ${AUTHGENT_POSTGRES_URL_FORM} }, or replicas: 1`,
     },
   ];
 }

@@ -45,7 +45,7 @@ describe("authgent.kubernetes refuses, naming the key and the fix", () => {
   it("SQLite with more than one replica (the default two)", () => {
     expect(k8sProblems(k8sStackText([...SQLITE_BLOCK, "    kubernetes: {}"]))).toEqual([
       "authgent.kubernetes.replicas is 2 but authgent.database is type sqlite, a file only one pod can hold: each replica would keep its own clients and signing keys. " +
-        "Set authgent.database to { type: postgres } (in the cluster) or { type: external, url: postgresql+asyncpg://… }, or replicas: 1",
+        "Set authgent.database to { type: postgres } (in the cluster) or { type: external, url: postgresql+psycopg://user:password@host:5432/dbname?options=-c%20TimeZone%3DUTC }, or replicas: 1",
     ]);
   });
 
@@ -56,7 +56,7 @@ describe("authgent.kubernetes refuses, naming the key and the fix", () => {
     const text = k8sStackText([...SQLITE_BLOCK, "    database: { type: external, url: 'sqlite+aiosqlite:////data/authgent.db' }", "    kubernetes: { replicas: 3 }"]);
     expect(k8sProblems(text)).toContain(
       "authgent.kubernetes.replicas is 3 but authgent.database is an external sqlite+aiosqlite:// URL, a file only one pod can hold: each replica would keep its own clients and signing keys. " +
-        "Set authgent.database to { type: postgres } (in the cluster) or { type: external, url: postgresql+asyncpg://… }, or replicas: 1",
+        "Set authgent.database to { type: postgres } (in the cluster) or { type: external, url: postgresql+psycopg://user:password@host:5432/dbname?options=-c%20TimeZone%3DUTC }, or replicas: 1",
     );
   });
 

@@ -86,6 +86,12 @@ describe("a server's manifest bindings in the plan", () => {
     expect(JSON.stringify(plan)).not.toContain("backend-token-do-not-print");
   });
 
+  it("binds a secret once when the stack also lists it under servers[i].secrets", async () => {
+    const { plan } = await render(values((alpha) => (alpha["secrets"] = ["BACKEND_TOKEN"])));
+    const bindings = named(plan.resources, "alpha-script").inputs["bindings"] as { name: string }[];
+    expect(bindings.filter((b) => b.name === "BACKEND_TOKEN")).toHaveLength(1);
+  });
+
   it("sends the kit's and the server's Durable Object migrations under one combined tag", async () => {
     const { plan } = await render();
     expect(named(plan.resources, "alpha-script").inputs["migrations"]).toEqual({

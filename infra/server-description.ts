@@ -23,7 +23,7 @@ export type { ServerDescription };
  * (https://developers.cloudflare.com/workers/runtime-apis/): the base classes a
  * module may extend at its top level. Nothing runs but that top level.
  */
-const CLOUDFLARE_WORKERS_STUB =
+export const CLOUDFLARE_WORKERS_STUB =
   "export class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }\n" +
   "export class WorkerEntrypoint { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }\n" +
   "export class WorkflowEntrypoint { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }\n" +

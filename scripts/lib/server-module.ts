@@ -11,15 +11,12 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
+import { CLOUDFLARE_WORKERS_STUB, ServerModuleError } from "../../infra/server-description.ts";
 import { REPO_ROOT, WORKER_MODULE_BUILD } from "../../infra/worker-bundle.ts";
 import { MCP_AGENT } from "../../worker/bindings.ts";
 
-/** Stand-in for workerd's `cloudflare:workers` (https://developers.cloudflare.com/workers/runtime-apis/durable-objects/): only the base class is needed to evaluate a module. */
-const CLOUDFLARE_WORKERS_STUB = "export class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }";
-
-export class ServerModuleError extends Error {
-  readonly code = "ERR_SERVER_MODULE";
-}
+/** One error class for a server module that cannot be used, whichever tool found it. */
+export { ServerModuleError };
 
 export async function checkServerModule(entry: string): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "authgent-server-check-"));

@@ -2,6 +2,12 @@ import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { DURABLE_OBJECT_MIGRATIONS, type DurableObjectMigration } from "../../../worker/bindings.ts";
 import { RESOURCE_TYPES, scriptBindings } from "../resources.ts";
 
+/** The identifier `npm run policy:build` replaces with the servers' own Durable Object classes (`serverDurableObjectClasses`). */
+export const SERVER_DO_CLASSES_DEFINE = "__AUTHGENT_SERVER_DO_CLASSES__";
+declare const __AUTHGENT_SERVER_DO_CLASSES__: readonly string[] | undefined;
+/** Compiled in by the pack build; none when the policies run from source (tests pass their own). */
+const BUILT_SERVER_CLASSES: readonly string[] = typeof __AUTHGENT_SERVER_DO_CLASSES__ === "undefined" ? [] : __AUTHGENT_SERVER_DO_CLASSES__;
+
 /**
  * The classes that exist after applying the ledger in order: created by
  * `newSqliteClasses`/`newClasses`, moved by renames, removed by deletes.
@@ -24,15 +30,19 @@ export function classesAfter(ledger: readonly DurableObjectMigration[]): Set<str
  * via wrangler `[env.*]` blocks, silently drops) a Durable Object binding
  * whose class no migration created; the seed lost its `MCP_OBJECT` that way.
  */
-export function durableObjectLedgerPolicy(ledger: readonly DurableObjectMigration[] = DURABLE_OBJECT_MIGRATIONS): ResourceValidationPolicy {
-  const live = classesAfter(ledger);
+export function durableObjectLedgerPolicy(
+  ledger: readonly DurableObjectMigration[] = DURABLE_OBJECT_MIGRATIONS,
+  /** Classes the servers' own ledgers create (their manifests; checked by `defineMcpServer`). @default the ones compiled into the pack */
+  serverClasses: readonly string[] = BUILT_SERVER_CLASSES,
+): ResourceValidationPolicy {
+  const live = new Set([...classesAfter(ledger), ...serverClasses]);
   return {
     name: "durable-objects-in-migration-ledger",
     description: "Every Durable Object binding's class is created by the migration ledger in worker/bindings.ts.",
     severity: "high",
     remediationSteps:
       "Append a step to DURABLE_OBJECT_MIGRATIONS in worker/bindings.ts that creates the class (newSqliteClasses), " +
-      "or point the binding at an existing class. Never edit a deployed step.",
+      "or declare it in the server's manifest (durableObjects and a migrations step), or point the binding at an existing class. Never edit a deployed step.",
     validateResource: (args, reportViolation) => {
       if (args.type !== RESOURCE_TYPES.workersScript) return;
       for (const binding of scriptBindings(args.props)) {

@@ -2,9 +2,14 @@
  * Each policy's validation function, called directly with passing and failing
  * resources. Messages must say what is wrong and how to fix it.
  */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 import { customDomainPolicy } from "../../../infra/policy/policies/custom-domain.ts";
 import { classesAfter, durableObjectLedgerPolicy } from "../../../infra/policy/policies/durable-object-ledger.ts";
+import { serverDurableObjectClasses } from "../../../infra/policy/build.ts";
 import { httpsUrlsPolicy } from "../../../infra/policy/policies/https-urls.ts";
 import { jwksCacheTtlPolicy } from "../../../infra/policy/policies/jwks-cache-ttl.ts";
 import { observabilityPolicy } from "../../../infra/policy/policies/observability.ts";
@@ -141,6 +146,24 @@ describe("durable-objects-in-migration-ledger", () => {
 
   it("follows renames", () => {
     expect([...classesAfter([{ tag: "v1", newSqliteClasses: ["A"] }, { tag: "v2", renamedClasses: [{ from: "A", to: "B" }] }])]).toEqual(["B"]);
+  });
+
+  it("passes a server's own class that its manifest's ledger creates, as the pack is built with", async () => {
+    const script = workersScript({ extraBindings: [{ type: "durable_object_namespace", name: "COUNTER", className: "Counter" }] });
+    expect(await violations(durableObjectLedgerPolicy(undefined, ["Counter"]), script)).toEqual([]);
+    expect(await violations(durableObjectLedgerPolicy(), script)).toEqual([expect.stringContaining("class Counter, which no step of the migration ledger creates")]);
+  });
+
+  it("builds in the classes the servers of the stack files declare", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "policy-classes-"));
+    try {
+      const server = (name: string, source?: string) => ({ name, audience: `https://${name}.example.com`, ...(source ? { source } : {}) });
+      await writeFile(join(dir, "Pulumi.a.yaml"), stringify({ config: { "authgent-edge:servers": [server("one"), server("two", "test/worker/fixtures/manifest-server.ts")] } }));
+      await writeFile(join(dir, "Pulumi.b.yaml"), stringify({ config: { "authgent-edge:servers": [server("three", "test/worker/fixtures/second-server.ts")] } }));
+      expect(await serverDurableObjectClasses(dir)).toEqual(["Counter"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("leaves classes of other workers to those workers", async () => {

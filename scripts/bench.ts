@@ -298,6 +298,8 @@ async function protocolLayerRuns(issuer: LocalIssuer, args: BenchArgs): Promise<
 interface BenchInfraModule {
   benchFleetEvaluation(): Promise<FleetSample[]>;
   formatFleetEvaluation?(samples: readonly FleetSample[]): string;
+  fleetRequestBudget?(servers: number): Promise<unknown[]>;
+  formatRequestBudget?(servers: number, rows: readonly unknown[]): string;
 }
 
 /** Helper C's fleet benchmark (issue 3), when that module exists in this checkout. */
@@ -309,6 +311,11 @@ async function fleetRun(): Promise<FleetSample[] | undefined> {
   const samples = await mod.benchFleetEvaluation();
   console.log("done");
   if (mod.formatFleetEvaluation) console.log(mod.formatFleetEvaluation(samples));
+  const largest = Math.max(...samples.map((s) => s.servers));
+  if (mod.fleetRequestBudget && mod.formatRequestBudget) {
+    // Program requests measured against the fake Cloudflare API, provider requests counted per resource.
+    console.log(`\nCloudflare API requests per run, ${largest} servers:\n${mod.formatRequestBudget(largest, await mod.fleetRequestBudget(largest))}`);
+  }
   return samples;
 }
 

@@ -4,71 +4,20 @@
  * binding to a local Worker given with `--service`, secrets from the local
  * secrets file; and the usage errors (exit 2) that name the choices.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../infra/worker-bundle.ts";
 import { connectClient, freePort, textOf } from "../e2e/support/harness.ts";
+import { devHarness, waitForOutput, type DevRun } from "./support/dev-process.ts";
 
-const TSX = resolve(REPO_ROOT, "node_modules/.bin/tsx");
-const cleanup: (() => Promise<void>)[] = [];
+const dev = devHarness("authgent-dev-manifest-");
+const { runDev, tempStateDir } = dev;
 
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
+afterEach(() => dev.cleanup());
 
-interface Run {
-  readonly child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function runDev(args: string[]): Run {
-  const child = spawn(TSX, ["scripts/dev.ts", ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  const run: Run = {
-    child,
-    stdout: "",
-    stderr: "",
-    exited: new Promise((resolveExit) => child.once("exit", (code, signal) => resolveExit({ code, signal }))),
-  };
-  child.stdout?.on("data", (chunk: Buffer) => (run.stdout += chunk.toString("utf8")));
-  child.stderr?.on("data", (chunk: Buffer) => (run.stderr += chunk.toString("utf8")));
-  cleanup.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      await run.exited;
-    }
-  });
-  return run;
-}
-
-function waitForOutput(run: Run, pattern: RegExp): Promise<RegExpMatchArray> {
-  return new Promise((resolveMatch, reject) => {
-    const check = (): boolean => {
-      const match = run.stdout.match(pattern);
-      if (match) resolveMatch(match);
-      return match !== null;
-    };
-    if (check()) return;
-    run.child.stdout?.on("data", () => void check());
-    void run.exited.then(({ code }) => {
-      if (!check()) reject(new Error(`npm start exited (${code}) before printing ${pattern}:\n${run.stdout}\n${run.stderr}`));
-    });
-  });
-}
-
-async function stop(run: Run): Promise<void> {
+async function stop(run: DevRun): Promise<void> {
   run.child.kill("SIGINT");
   await run.exited;
-}
-
-async function tempStateDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "authgent-dev-manifest-"));
-  cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 describe("npm start -- --source <a server with a manifest>", () => {

@@ -3,83 +3,29 @@
  * the worker, serves it in workerd next to the local issuer and prints how to
  * connect; plus its failure modes (port taken, bad flags).
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { decodeJwt } from "jose";
 import { afterEach, describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../infra/worker-bundle.ts";
 import { assertPortFree } from "../../scripts/lib/local-worker.ts";
 import { CLIENT_INFO, connectClient, freePort } from "../e2e/support/harness.ts";
+import { devHarness, waitForOutput } from "./support/dev-process.ts";
 import { authorizeInBrowser } from "./support/dev-browser.ts";
 import { codeFlow, type AsMetadata } from "./support/dev-oauth-client.ts";
 import { InMemoryOAuthProvider } from "../support/oauth/in-memory-provider.ts";
 
-const TSX = resolve(REPO_ROOT, "node_modules/.bin/tsx");
-const cleanup: (() => Promise<void>)[] = [];
+const dev = devHarness("authgent-dev-state-");
+const { runDev, tempStateDir } = dev;
 
-afterEach(async () => {
-  for (const step of cleanup.splice(0).reverse()) await step();
-});
-
-interface Run {
-  readonly child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function runDev(args: string[]): Run {
-  const child = spawn(TSX, ["scripts/dev.ts", ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  const run: Run = {
-    child,
-    stdout: "",
-    stderr: "",
-    exited: new Promise((resolveExit) => child.once("exit", (code, signal) => resolveExit({ code, signal }))),
-  };
-  child.stdout?.on("data", (chunk: Buffer) => (run.stdout += chunk.toString("utf8")));
-  child.stderr?.on("data", (chunk: Buffer) => (run.stderr += chunk.toString("utf8")));
-  cleanup.push(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-      await run.exited;
-    }
-  });
-  return run;
-}
-
-/** Resolves with the first stdout match of `pattern`; rejects if the process exits first. */
-function waitForOutput(run: Run, pattern: RegExp): Promise<RegExpMatchArray> {
-  return new Promise((resolveMatch, reject) => {
-    const check = (): boolean => {
-      const match = run.stdout.match(pattern);
-      if (match) resolveMatch(match);
-      return match !== null;
-    };
-    if (check()) return;
-    run.child.stdout?.on("data", () => void check());
-    void run.exited.then(({ code }) => {
-      if (!check()) reject(new Error(`npm start exited (${code}) before printing ${pattern}:\n${run.stdout}\n${run.stderr}`));
-    });
-  });
-}
+afterEach(() => dev.cleanup());
 
 async function holdPort(port: number): Promise<Server> {
   const server = createServer();
   await new Promise<void>((ready) => server.listen(port, "127.0.0.1", ready));
-  cleanup.push(() => new Promise<void>((closed) => server.close(() => closed())));
+  dev.onCleanup(() => new Promise<void>((closed) => server.close(() => closed())));
   return server;
-}
-
-async function tempStateDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "authgent-dev-state-"));
-  cleanup.push(() => rm(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 describe("npm start", () => {

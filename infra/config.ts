@@ -213,7 +213,7 @@ export function parseStackConfig<A = unknown>(input: StackConfigInput, options: 
   const servers = waves.count > 0 ? resolved.map((server) => withWave(server, waves.waveOf.get(server.name))) : resolved;
   checkFleet(raw, servers, input, issues);
   if (authgent !== undefined && options.authgent?.check) issues.push(...options.authgent.check(authgent, servers, input.stack));
-  if (issues.length > 0) throw new StackConfigError(input.stack, distinct(issues));
+  if (issues.length > 0) throw new StackConfigError(input.stack, distinctIssues(issues));
   const warnings = authgent !== undefined && options.authgent?.warnings ? options.authgent.warnings(authgent, input.stack) : [];
   return { stack: input.stack, accountId: raw.accountId, servers, ...(authgent === undefined ? {} : { authgent }), ...(warnings.length > 0 ? { warnings } : {}), ...(raw.rolloutStage ? { rolloutStage: raw.rolloutStage } : {}), ...(waves.count > 0 ? { rolloutWaveCount: waves.count, rolloutWave: raw.rolloutWave ?? DEFAULT_ROLLOUT_WAVE } : {}), ...(raw.retiredServers ? { retiredServers: raw.retiredServers.map((r) => r.name) } : {}) };
 }
@@ -361,7 +361,7 @@ function checkFleet(raw: RawStackConfig, servers: readonly ServerConfig[], input
 }
 
 /** A shared value (a default, the deployed issuer) that fails for every server is one problem, reported once. */
-function distinct(issues: readonly ConfigIssue[]): ConfigIssue[] {
+export function distinctIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
   const seen = new Set<string>();
   return issues.filter((issue) => {
     const key = `${issue.path}\n${issue.message}`;

@@ -11,7 +11,7 @@
 import { D1MigrationsError, readD1Migrations, type D1Migration } from "./d1-migrations.ts";
 import type { MigrationLedger } from "./migrations.ts";
 import { buildBundles, type BuiltBundle, type BundleBuilder } from "./bundles.ts";
-import { StackConfigError, type ConfigIssue, type FleetConfig, type ServerConfig } from "./config.ts";
+import { distinctIssues, StackConfigError, type ConfigIssue, type FleetConfig, type ServerConfig } from "./config.ts";
 import { describeServerBundle, type ServerDescription } from "./server-description.ts";
 import { resolveServerBindings, type CreatableKind, type ResolvedBinding, type RetiringResource } from "./server-bindings.ts";
 
@@ -108,9 +108,9 @@ export function checkFleetCode(
     return { ...server, scopes: [...description.scopes] };
   });
   issues.push(...createdNameIssues(config.servers, servers));
-  if (issues.length > 0) throw new StackConfigError(config.stack, distinct(issues));
-  const allWarnings = distinct([...(config.warnings ?? []), ...warnings]);
-  return { config: { ...config, servers: resolved, ...(allWarnings.length > 0 ? { warnings: allWarnings } : {}) }, servers, ledgers, warnings: distinct(warnings) };
+  if (issues.length > 0) throw new StackConfigError(config.stack, distinctIssues(issues));
+  const allWarnings = distinctIssues([...(config.warnings ?? []), ...warnings]);
+  return { config: { ...config, servers: resolved, ...(allWarnings.length > 0 ? { warnings: allWarnings } : {}) }, servers, ledgers, warnings: distinctIssues(warnings) };
 }
 
 /** Secret values neither the stack nor the code declares, and stack-declared secrets that the code uses for another kind. */
@@ -172,14 +172,4 @@ function createdNameIssues(servers: readonly ServerConfig[], code: ReadonlyMap<s
     }
   });
   return issues;
-}
-
-function distinct(issues: readonly ConfigIssue[]): ConfigIssue[] {
-  const seen = new Set<string>();
-  return issues.filter((issue) => {
-    const key = `${issue.path}\n${issue.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

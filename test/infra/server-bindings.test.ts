@@ -5,22 +5,10 @@ import { checkFleetCode } from "../../infra/server-code.ts";
 import type { ServerDescription } from "../../infra/server-description.ts";
 import type { ServerManifest } from "../../worker/kit/manifest.ts";
 import { baseValues, input } from "./support/fixtures.ts";
+import { FIXTURE_BINDINGS } from "../worker/fixtures/manifest-bindings.ts";
 
 const SOURCE = "examples/fixture/server.ts";
-const MANIFEST: ServerManifest = {
-  bindings: {
-    NOTES_DB: { kind: "d1", migrationsDir: "test/worker/fixtures/migrations" },
-    NOTES_CACHE: { kind: "kv" },
-    FILES: { kind: "r2" },
-    JOBS: { kind: "queue" },
-    BACKEND: { kind: "service" },
-    PG: { kind: "hyperdrive" },
-    AI: { kind: "ai" },
-    USAGE: { kind: "analytics_engine" },
-    GREETING: { kind: "var" },
-    BACKEND_TOKEN: { kind: "secret" },
-  },
-};
+const MANIFEST: ServerManifest = { bindings: FIXTURE_BINDINGS };
 const KV_ID = "0123456789abcdef0123456789abcdef";
 const D1_ID = "6f1c1a5e-2b7d-4c1e-9a3f-0d2b8c4e5f60";
 

@@ -5,6 +5,7 @@
  * the token included) and nothing of the token reaches a message or a log:
  * only the reason, the method, the path and the status do.
  */
+import { readTextCapped } from "../../worker/kit/index.ts";
 
 /** @default 5000 (5 s) */
 export const DEFAULT_BACKEND_TIMEOUT_MS = 5000;
@@ -116,31 +117,7 @@ async function discard(response: Response, failure: BackendFailure): Promise<Bac
 
 /** The body as text, or undefined when it exceeds `MAX_BACKEND_RESPONSE_BYTES`. */
 async function readBounded(response: Response, signal: AbortSignal): Promise<string | undefined> {
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    if (signal.aborted) {
-      await reader.cancel();
-      throw signal.reason;
-    }
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BACKEND_RESPONSE_BYTES) {
-      await reader.cancel();
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
+  return response.body ? readTextCapped(response.body, MAX_BACKEND_RESPONSE_BYTES, signal) : "";
 }
 
 /** What the model reads for each failure: what happened and who can fix it, never backend detail. */

@@ -23,7 +23,9 @@ export async function readJsonBody(request: Request, limitBytes: number = MAX_BO
   // framing, so the cheap path is safe; otherwise count every chunk.
   try {
     if (declared !== null) return await request.text();
-    return await readCapped(request.body, limitBytes);
+    const text = await readTextCapped(request.body, limitBytes);
+    if (text === undefined) throw new BodyTooLargeError(limitBytes);
+    return text;
   } catch (err) {
     if (err instanceof BodyTooLargeError) throw err;
     // Reading a request body fails only when its stream breaks: in workerd the
@@ -39,17 +41,29 @@ function isJsonMediaType(header: string | null): boolean {
   return mediaType === "application/json";
 }
 
-async function readCapped(body: ReadableStream<Uint8Array>, limitBytes: number): Promise<string> {
+/**
+ * A stream read to its end as UTF-8 text, or undefined as soon as it passes
+ * `limitBytes`: the stream is then cancelled, so no more than the cap plus one
+ * chunk is ever buffered, whatever length the sender declared or omitted. With
+ * a `signal`, an abort between chunks cancels the stream and rejects with the
+ * signal's reason. The kit exports it for servers that read a backend's
+ * response (examples/backend-caller).
+ */
+export async function readTextCapped(body: ReadableStream<Uint8Array>, limitBytes: number, signal?: AbortSignal): Promise<string | undefined> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
+    if (signal?.aborted) {
+      await reader.cancel();
+      throw signal.reason;
+    }
     const { done, value } = await reader.read();
     if (done) break;
     total += value.byteLength;
     if (total > limitBytes) {
       await reader.cancel();
-      throw new BodyTooLargeError(limitBytes);
+      return undefined;
     }
     chunks.push(value);
   }

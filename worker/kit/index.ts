@@ -15,6 +15,7 @@ export {
 } from "./manifest.ts";
 export type { BindingRuntimeTypes, EnvOf } from "./manifest-env.ts";
 export { elicit, inputRequired, structuredResult, textResult, toolError } from "./results.ts";
+export { readTextCapped } from "../http/body.ts";
 export type { UserStorage } from "./storage.ts";
 export { tool } from "./tool.ts";
 export { toolFor } from "./tool-for.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_BODY_BYTES, readJsonBody } from "../../../worker/http/body.ts";
+import { MAX_BODY_BYTES, readJsonBody, readTextCapped } from "../../../worker/http/body.ts";
 import { BodyTooLargeError, UnsupportedMediaTypeError } from "../../../worker/http/errors.ts";
 import { LATEST, MCP_URL, json, mcpRequest, mintToken, rpc, send } from "../mcp/support.ts";
 
@@ -51,6 +51,27 @@ describe("readJsonBody", () => {
       const request = new Request(MCP_URL, { method: "POST", headers, body: "{}" });
       await expect(readJsonBody(request), String(type)).rejects.toBeInstanceOf(UnsupportedMediaTypeError);
     }
+  });
+});
+
+describe("readTextCapped (exported by the kit)", () => {
+  it("reads a body up to the cap across chunks", async () => {
+    expect(await readTextCapped(streamOf(10, 3), 10)).toBe(" ".repeat(10));
+  });
+
+  it("answers undefined one byte past the cap and cancels the stream", async () => {
+    let cancelled = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull: (controller) => controller.enqueue(new Uint8Array(4)),
+      cancel: () => void (cancelled = true),
+    });
+    expect(await readTextCapped(body, 7)).toBeUndefined();
+    expect(cancelled).toBe(true);
+  });
+
+  it("rejects with an aborted signal's reason", async () => {
+    const reason = new Error("deadline");
+    await expect(readTextCapped(streamOf(10), 10, AbortSignal.abort(reason))).rejects.toBe(reason);
   });
 });
 

@@ -13,7 +13,7 @@ import type { CreatableKind, CreatedResource } from "./server-bindings.ts";
 import type { ServerCode } from "./server-code.ts";
 
 /** What each kind holds, for messages. */
-const KIND_LABEL: { readonly [K in CreatableKind]: string } = {
+export const KIND_LABEL: { readonly [K in CreatableKind]: string } = {
   kv: "KV namespace",
   d1: "D1 database",
   r2: "R2 bucket",
@@ -21,20 +21,21 @@ const KIND_LABEL: { readonly [K in CreatableKind]: string } = {
 };
 
 /** How to copy each kind's data out before deleting it (wrangler commands). */
-const EXPORT_HINT: { readonly [K in CreatableKind]: (name: string) => string } = {
+export const EXPORT_HINT: { readonly [K in CreatableKind]: (name: string) => string } = {
   kv: (name) => `list and read its keys with \`wrangler kv key list --namespace-id <id of ${name}>\``,
   d1: (name) => `\`wrangler d1 export ${name} --remote --output ${name}.sql\``,
   r2: (name) => `copy its objects elsewhere (\`wrangler r2 object get ${name}/<key>\`, or an S3-compatible sync)`,
   queue: () => "let its consumers drain it",
 };
 
-interface Created {
+export interface Created {
   readonly binding: string;
   readonly kind: CreatableKind;
   readonly create: CreatedResource;
 }
 
-function createdBy(code: ServerCode): Created[] {
+/** The resources the stack creates for the server's bindings (not those it is retiring). */
+export function createdBy(code: ServerCode): Created[] {
   const out: Created[] = [];
   for (const binding of code.bindings) {
     if ((binding.kind === "kv" || binding.kind === "d1" || binding.kind === "r2" || binding.kind === "queue") && binding.create) {

@@ -11,6 +11,7 @@ import { createD1Api, type D1QueryApi } from "./d1-migrations.ts";
 import { ServerModuleError } from "./server-description.ts";
 import { loadPulumiConfig } from "./config-source.ts";
 import { MigrationLedgerError } from "./migrations.ts";
+import { readOwnPreviousServers } from "./previous-outputs.ts";
 import { deployStack, type StackOutputs } from "./program.ts";
 
 export default async function main(): Promise<StackOutputs> {
@@ -20,7 +21,14 @@ export default async function main(): Promise<StackOutputs> {
   try {
     // The engine runs the providers in this process's working directory (program-dir.ts).
     const { api, d1 } = cloudflareApi();
-    return await deployStack(loadPulumiConfig(), { migrationTags: api, deployments: api, d1, cluster: kubectlClusterReader(), providerDir: process.cwd() });
+    return await deployStack(loadPulumiConfig(), {
+      migrationTags: api,
+      deployments: api,
+      d1,
+      cluster: kubectlClusterReader(),
+      providerDir: process.cwd(),
+      previousServers: readOwnPreviousServers,
+    });
   } catch (err) {
     // Known, actionable failures print as one message without a stack trace.
     if (err instanceof StackConfigError || err instanceof MigrationLedgerError || err instanceof CloudflareApiError || err instanceof ClusterCheckError || err instanceof ServerModuleError) throw runError(err.message);

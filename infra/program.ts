@@ -17,6 +17,7 @@ import { withCheapStacks } from "./declare-fast.ts";
 import { planMigrations, type MigrationLedger } from "./migrations.ts";
 import { migrationNotes, renameNotes, retirementNotes, waveNotes } from "./preview-notes.ts";
 import { programDirectory } from "./program-dir.ts";
+import { removalNotes } from "./removed-data.ts";
 import { loadFleetCode } from "./server-code.ts";
 import { planRollouts } from "./rollout.ts";
 
@@ -60,6 +61,14 @@ export interface DeployStackOptions {
    * @default "refuse"
    */
   readonly missingSecrets?: "refuse" | "placeholder";
+  /**
+   * The last deploy's `servers` output (`undefined` on a first deploy), read
+   * once per run, so the preview can say which servers and created resources
+   * were removed since and what data they hold (`removed-data.ts`). A failed
+   * read is a note, never a failed run.
+   * @default none: removals are not listed (the engine still refuses to delete protected resources)
+   */
+  readonly previousServers?: () => Promise<unknown>;
 }
 
 /** Stack outputs, one entry per server; `authgent` when the stack deploys Authgent (issue 4). */
@@ -75,6 +84,8 @@ export async function deployStack(stackConfig: FleetConfig, options: DeployStack
   });
   // From here on each server's `scopes` are the ones its code requires.
   const { config } = code;
+  // One read of the last deploy's outputs, in flight while the migration tags and deployments are read.
+  const previousRead = readPrevious(options.previousServers);
   const names = config.servers.map((s) => s.scriptName);
   const deployedTags = new Map<string, string | undefined>();
   const recordingReader: MigrationTagReader = {
@@ -89,7 +100,10 @@ export async function deployStack(stackConfig: FleetConfig, options: DeployStack
   const rollouts = await planRollouts(config, options.deployments ?? noDeployments(), migrations);
   // A held server (its wave is not moving) applies no migration this run: it waits for its wave.
   const moving = names.filter((name) => rollouts.plans.get(name)?.plan.kind !== "hold");
+  const previous = await previousRead;
   const notes = [
+    ...previous.notes,
+    ...removalNotes(previous.servers, config.servers, code.servers, config.retiredServers ?? []),
     ...code.warnings.map((warning) => `warning: ${warning.path} ${warning.message}`),
     ...renameNotes(config.servers),
     ...retirementNotes(config.servers, config.retiredServers ?? []),
@@ -116,6 +130,21 @@ export async function deployStack(stackConfig: FleetConfig, options: DeployStack
   return { servers: fleet.servers, ...(authgent ? { authgent } : {}) };
 }
 
+/** Notes starting "warning: " print as the engine's warnings (yellow, counted in the summary); the rest as info. */
 function logNote(message: string): void {
-  void pulumi.log.info(message);
+  const warning = /^warning: /.exec(message);
+  void (warning ? pulumi.log.warn(message.slice(warning[0].length)) : pulumi.log.info(message));
+}
+
+async function readPrevious(read: DeployStackOptions["previousServers"]): Promise<{ servers: unknown; notes: string[] }> {
+  if (!read) return { servers: undefined, notes: [] };
+  try {
+    return { servers: await read(), notes: [] };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return {
+      servers: undefined,
+      notes: [`could not read this stack's previous outputs (${reason}): servers and resources removed since the last deploy are not listed here; the engine still refuses to delete the protected ones and names them.`],
+    };
+  }
 }

@@ -9,6 +9,7 @@ import type { ScriptMigrations } from "../migrations.ts";
 import type { ServerCode } from "../server-code.ts";
 import type { RolloutPlan } from "../rollout.ts";
 import { nextTurn } from "../declare-fast.ts";
+import { recordedData, type RecordedData } from "../removed-data.ts";
 import { McpWorker, type McpWorkerArgs } from "./mcp-worker.ts";
 import { MCP_FLEET_TYPE } from "./type-tokens.ts";
 
@@ -42,6 +43,8 @@ export interface ServerOutputs {
   readonly versionId?: pulumi.Output<string>;
   /** `rollout:` servers of a stack with waves: the server's wave (`npm run verify -- --wave N` checks that wave's servers). */
   readonly wave?: pulumi.Output<number>;
+  /** What holds the server's data, so the next run can say what a removal would delete (`removed-data.ts`); plain, known before any resource. */
+  readonly data: RecordedData;
 }
 
 export class McpFleet extends pulumi.ComponentResource {
@@ -106,6 +109,7 @@ export class McpFleet extends pulumi.ComponentResource {
         scopes: worker.scopes,
         ...(worker.versionId ? { versionId: worker.versionId } : {}),
         ...(server.rollout?.wave !== undefined ? { wave: pulumi.output(server.rollout.wave) } : {}),
+        data: recordedData(args.code?.get(server.name), retired.has(server.name)),
       };
     }
   }

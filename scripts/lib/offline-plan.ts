@@ -61,6 +61,13 @@ export interface RenderOptions {
   readonly missingSecrets?: "refuse" | "placeholder";
   /** Applies created D1 databases' migrations (e.g. a client of the fake Cloudflare API). @default none */
   readonly d1?: DeployStackOptions["d1"];
+  /**
+   * The stack's outputs from its last deploy (`pulumi stack output --json`),
+   * standing in for the program's read of its own stack: servers and created
+   * resources gone since then get the preview's removal warnings.
+   * @default none: a first deploy
+   */
+  readonly previousOutputs?: Readonly<Record<string, unknown>>;
 }
 
 export interface Rendered {
@@ -90,6 +97,7 @@ export async function renderFleet(config: FleetConfig, options: RenderOptions = 
       ...(options.ledger ? { ledger: options.ledger } : {}),
       ...(options.build ? { build: options.build } : {}),
       ...(options.d1 ? { d1: options.d1 } : {}),
+      ...(options.previousOutputs ? { previousServers: async () => options.previousOutputs?.["servers"] } : {}),
       missingSecrets: options.missingSecrets ?? "placeholder",
     });
     await engine.settle();

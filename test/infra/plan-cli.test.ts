@@ -120,4 +120,20 @@ describe("npm run plan", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("--stack is required");
   });
+
+  it("warns about a server gone since the deploy whose outputs --previous-outputs names, and exits 2 for an unreadable file", async () => {
+    const previous = join(dir, "previous-outputs.json");
+    const beta = { scriptName: "beta", data: { durableObjects: ["AuthgentMCPAgent"], created: { NOTES_DB: { kind: "d1", name: "beta-notes-db", deleteData: false } }, retired: false } };
+    await writeFile(previous, JSON.stringify({ servers: { alpha: { scriptName: "alpha" }, beta } }));
+    const result = await plan(["--stack", "secret", "--config-dir", dir, "--previous-outputs", previous]);
+    expect(result.code, result.stderr).toBe(0);
+    const warnings = result.stderr.split("\n").filter((line) => line.startsWith("note: warning: server"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("server beta was deployed by this stack and is no longer in servers:");
+    expect(warnings[0]).toContain("D1 database beta-notes-db (NOTES_DB)");
+
+    const missing = await plan(["--stack", "secret", "--config-dir", dir, "--previous-outputs", join(dir, "absent.json")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("pulumi stack output --json");
+  });
 });

@@ -4,6 +4,10 @@ import { workerTestMiniflareOptions } from "./test/support/worker-pool-options.t
 
 export default defineConfig({
   test: {
+    // Vitest's default is one worker per core minus one: a single worker on CI's two cores, although
+    // most files wait on child processes (workerd, tsx, Python, PostgreSQL). Two side by side: the
+    // suite took 295 s instead of 401 s on this machine, with the same 1,377 tests passing.
+    maxWorkers: 2,
     projects: [
       {
         // Runtime code runs inside workerd, the same runtime as production.

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SUPPORTED_KUBERNETES_VERSIONS } from "../../../infra/authgent/kubernetes/versions.ts";
 import { AuthgentSetupError } from "../../../scripts/lib/authgent/errors.ts";
 import { renderFleet } from "../../../scripts/lib/offline-plan.ts";
-import { isCi } from "../../support/prerequisite.ts";
+import { prerequisite } from "../../support/prerequisite.ts";
 import { ensureKubernetesSchemas, loadKubernetesSchema, type KubernetesSchema } from "../../support/kubernetes-schemas.ts";
 import { K8S_BLOCK, K8S_IMAGE, K8S_ISSUER, SECURE, k8sStackText, parseK8sStack, withKubernetes } from "./kubernetes-fixtures.ts";
 
@@ -67,14 +67,17 @@ let schemas: KubernetesSchema[] | undefined;
 let skipped: string | undefined;
 
 beforeAll(async () => {
-  try {
-    const dir = await ensureKubernetesSchemas(SUPPORTED_KUBERNETES_VERSIONS);
-    schemas = await Promise.all(SUPPORTED_KUBERNETES_VERSIONS.map((version) => loadKubernetesSchema(dir, version)));
-  } catch (error) {
-    if (!(error instanceof AuthgentSetupError) || error.code !== "ERR_PYTHON_MISSING" || isCi(process.env)) throw error;
-    skipped = error.message;
-    console.warn(`\n=== Kubernetes schema validation DID NOT RUN: ${error.message} (reported as skipped; in CI this fails) ===\n`);
-  }
+  // The shared rule: reported as not run on a machine without Python, a failure in CI or for any other cause.
+  const found = await prerequisite({
+    suites: "Kubernetes schema validation",
+    ensure: async () => {
+      const dir = await ensureKubernetesSchemas(SUPPORTED_KUBERNETES_VERSIONS);
+      return Promise.all(SUPPORTED_KUBERNETES_VERSIONS.map((version) => loadKubernetesSchema(dir, version)));
+    },
+    isMissing: (error) => error instanceof AuthgentSetupError && error.code === "ERR_PYTHON_MISSING",
+  });
+  if (found.available) schemas = found.value;
+  else skipped = found.reason;
 }, 240_000);
 
 describe.each(Object.entries(VARIANTS))("%s", (_variant, text) => {

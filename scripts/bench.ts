@@ -21,7 +21,7 @@ import { SCOPES } from "../worker/bindings.ts";
 import { benchDpopKey, dpopTarget, mintProofs, multiUserDpopTarget, proofsNeeded, type BenchDpopKey, type BenchDpopUser } from "./lib/bench-dpop.ts";
 import { bundleBenchWorker, DPOP_ISOLATE_ONLY_WORKER, DPOP_VERIFY_FLOOR_WORKER, ECHO_WORKER, JOSE_FLOOR_WORKER, KIT_ZOD_WORKER, SDK_HANDLER_WORKER, startBenchWorker } from "./lib/bench-workers.ts";
 import { detectLoadGenerator, runLoad, type LoadGenerator, type LoadResult, type LoadTarget } from "./lib/bench-load.ts";
-import { formatConsole, formatMarkdown, type AuthenticatedRun, type BenchReport, type DpopRuns, type FleetSample, type ProtocolLayerRuns } from "./lib/bench-report.ts";
+import { formatConsole, formatMarkdown, type AuthenticatedRun, type InterleavedRound, type BenchReport, type DpopRuns, type FleetSample, type ProtocolLayerRuns } from "./lib/bench-report.ts";
 import { startLocalIssuer, type LocalIssuer } from "./lib/local-issuer.ts";
 import { startLocalWorker } from "./lib/local-worker.ts";
 
@@ -30,6 +30,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --duration <s>      Measured seconds per scenario (default 10)
   --warmup <s>        Warm-up seconds before each scenario (default 2)
   --connections <n>   Concurrent connections (default 16)
+  --rounds <n>        Interleaved rounds of echo, Bearer, verify floor and DPoP (default 3; 0 skips them)
+  --round-seconds <s> Measured seconds per scenario in each round, after 1 s of warm-up (default 5)
   --generator <name>  wrk or autocannon (default: wrk if on PATH, else autocannon)
   --out <file>        Markdown results (default bench/results.md)
   -h, --help          Show this help`;
@@ -57,6 +59,8 @@ interface BenchArgs {
   readonly durationSeconds: number;
   readonly warmupSeconds: number;
   readonly connections: number;
+  readonly rounds: number;
+  readonly roundSeconds: number;
   readonly generator: LoadGenerator;
   readonly out: string;
 }
@@ -69,24 +73,29 @@ function parseBenchArgs(argv: string[]): BenchArgs | "help" {
       duration: { type: "string" },
       warmup: { type: "string" },
       connections: { type: "string" },
+      rounds: { type: "string" },
+      "round-seconds": { type: "string" },
       generator: { type: "string" },
       out: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) return "help";
-  const positive = (flag: string, raw: string | undefined, fallback: number): number => {
+  const integer = (flag: string, raw: string | undefined, fallback: number, min: number): number => {
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got "${raw}"`);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`--${flag} must be ${min === 0 ? "a whole number ≥ 0" : "a positive integer"}, got "${raw}"`);
     return n;
   };
+  const positive = (flag: string, raw: string | undefined, fallback: number): number => integer(flag, raw, fallback, 1);
   const generator = values.generator ?? detectLoadGenerator();
   if (generator !== "wrk" && generator !== "autocannon") throw new UsageError(`--generator must be wrk or autocannon, got "${generator}"`);
   return {
     durationSeconds: positive("duration", values.duration, 10),
     warmupSeconds: positive("warmup", values.warmup, 2),
     connections: positive("connections", values.connections, 16),
+    rounds: integer("rounds", values.rounds, 3, 0),
+    roundSeconds: positive("round-seconds", values["round-seconds"], 5),
     generator,
     out: resolve(REPO_ROOT, values.out ?? "bench/results.md"),
   };
@@ -270,6 +279,56 @@ async function measureManyUsers(label: string, url: string, users: readonly Benc
 }
 
 /**
+ * `--rounds` interleaved rounds (`InterleavedRound`): the echo worker, the
+ * verify floor and one real worker (serving the Bearer and the DPoP token)
+ * stay up for every round; each round measures the four scenarios back to
+ * back for `--round-seconds` after 1 s of warm-up, starting one scenario
+ * later than the round before, so slow drift on a shared machine moves a
+ * round's four alike and its order evens out.
+ */
+async function interleavedRuns(issuer: LocalIssuer, bearerRps: number, args: BenchArgs): Promise<InterleavedRound[]> {
+  if (args.rounds === 0) return [];
+  const tenantId = "bench-interleaved";
+  const tenantIssuer = await issuer.createTenant({ id: tenantId });
+  const key = await benchDpopKey();
+  const bearerToken = await issuer.mint(BENCH_AUDIENCE, { tenant: tenantId, claims: { sub: "bench-user", scope: SCOPES.read } });
+  const dpopToken = await issuer.mint(BENCH_AUDIENCE, { tenant: tenantId, claims: { sub: "bench-dpop-user", scope: SCOPES.read, cnf: { jkt: key.jkt } } });
+  const phase: BenchArgs = { ...args, warmupSeconds: 1, durationSeconds: args.roundSeconds };
+  const servers: { dispose(): Promise<void> }[] = [];
+  try {
+    const echo = await startBenchWorker(ECHO_WORKER);
+    servers.push(echo);
+    const floor = await startBenchWorker(DPOP_VERIFY_FLOOR_WORKER);
+    servers.push(floor);
+    const worker = await startLocalWorker({
+      vars: { AUTHGENT_ISSUER: tenantIssuer, MCP_AUDIENCE: BENCH_AUDIENCE, RATE_LIMIT_PER_MINUTE: BENCH_RATE_LIMIT_PER_MINUTE, DPOP_PROOF_MAX_AGE: "600" },
+      front: false,
+    });
+    servers.push(worker);
+    const scenarios: [keyof InterleavedRound, (round: number) => Promise<LoadResult>][] = [
+      ["echo", (n) => measure(`round ${n} (b) echo`, mcpTarget(`${echo.url}/mcp`), phase)],
+      ["bearer", (n) => measure(`round ${n} (a) Bearer hello`, mcpTarget(`${worker.url}/mcp`, bearerToken), phase)],
+      ["verifyFloor", (n) => measureDpop(`round ${n} (v) echo + ES256 verify`, `${floor.url}/mcp`, dpopToken, key, bearerRps * 1.5, phase)],
+      ["dpop", (n) => measureDpop(`round ${n} (d) DPoP hello`, `${worker.url}/mcp`, dpopToken, key, bearerRps, phase)],
+    ];
+    const rounds: InterleavedRound[] = [];
+    for (let r = 0; r < args.rounds; r++) {
+      const measured: Partial<Record<keyof InterleavedRound, LoadResult>> = {};
+      for (let i = 0; i < scenarios.length; i++) {
+        const [name, run] = scenarios[(r + i) % scenarios.length] as (typeof scenarios)[number];
+        measured[name] = await run(r + 1);
+      }
+      const { echo: e, bearer, verifyFloor, dpop } = measured;
+      if (!e || !bearer || !verifyFloor || !dpop) throw new Error(`interleaved round ${r + 1} is missing a scenario`);
+      rounds.push({ echo: e, bearer, verifyFloor, dpop });
+    }
+    return rounds;
+  } finally {
+    for (const server of servers.reverse()) await server.dispose();
+  }
+}
+
+/**
  * The protocol layer side by side: the official server SDK 2.x behind the same
  * authentication answers the same `tools/call hello` as (a).
  */
@@ -338,7 +397,9 @@ async function main(argv: string[]): Promise<void> {
     const authenticated: AuthenticatedRun[] = [];
     for (const latency of JWKS_LATENCIES_MS) authenticated.push(await authenticatedRun(issuer, latency, args));
     const protocolLayer = await protocolLayerRuns(issuer, args);
-    const dpop = await dpopRuns(issuer, Math.max(...authenticated.map((run) => run.load.requestsPerSecond)), args);
+    const bearerRps = Math.max(...authenticated.map((run) => run.load.requestsPerSecond));
+    const dpop = await dpopRuns(issuer, bearerRps, args);
+    const interleaved = await interleavedRuns(issuer, bearerRps, args);
     const baselineLast = await baselineRun("(b) echo baseline again", args);
     const fleet = await fleetRun();
     report = {
@@ -355,6 +416,7 @@ async function main(argv: string[]): Promise<void> {
       dpop,
       protocolLayer,
       fleet,
+      interleaved,
     };
   } finally {
     await issuer.close();

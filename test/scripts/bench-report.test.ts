@@ -1,7 +1,7 @@
 /** The benchmark's verdicts: targets are reported as PASS/MISS, computed from the measurements. */
 import { describe, expect, it } from "vitest";
 import type { LoadResult } from "../../scripts/lib/bench-load.ts";
-import { BENCH_TARGETS, dpopCosts, dpopCpuCosts, formatConsole, formatMarkdown, verdicts, type BenchReport } from "../../scripts/lib/bench-report.ts";
+import { BENCH_TARGETS, dpopCosts, dpopCpuCosts, formatConsole, formatMarkdown, interleavedSummary, median, verdicts, type BenchReport } from "../../scripts/lib/bench-report.ts";
 
 const load = (requestsPerSecond: number, requests = requestsPerSecond * 10): LoadResult => ({
   generator: "wrk",
@@ -135,5 +135,44 @@ describe("DPoP rows", () => {
     // Without CPU readings (not Linux): a dash, and no CPU note.
     expect(formatMarkdown(withDpop(500))).toContain("| (d) DPoP hello, isolate + Durable Object | 500 | 2.00 | 9.00 | 0.50 | – | – |");
     expect(formatMarkdown(withDpop(500))).not.toContain("In workerd CPU per request");
+  });
+});
+
+describe("interleaved rounds", () => {
+  const cpu = (rps: number, serverCpuMicros?: number): LoadResult => ({ ...load(rps), ...(serverCpuMicros === undefined ? {} : { serverCpuMicros }) });
+  // Round 2 ran on a machine twice as busy: every scenario halves, and its ratios do not move.
+  const rounds = [
+    { echo: cpu(1000, 200), bearer: cpu(800, 250), verifyFloor: cpu(700, 290), dpop: cpu(400, 500) },
+    { echo: cpu(500, 210), bearer: cpu(400, 260), verifyFloor: cpu(350, 300), dpop: cpu(200, 520) },
+    { echo: cpu(1000, 190), bearer: cpu(900, 240), verifyFloor: cpu(600, 280), dpop: cpu(450, 480) },
+  ];
+
+  it("takes each ratio against its own round's echo and reports the medians", () => {
+    const summary = interleavedSummary(rounds);
+    expect(summary).toMatchObject({ rounds: 3, bearerRatio: 0.8, verifyFloorRatio: 0.7, dpopRatio: 0.4 });
+    expect(summary?.cpuMicros).toEqual({ echo: 200, bearer: 250, verifyFloor: 290, dpop: 500 });
+    // Per round 1 / (1/a + 1/v − 1): 0.8 & 0.7 → 0.5957, again 0.5957, 0.9 & 0.6 → 0.5625; median 0.5957.
+    expect(summary?.ceilingRatio).toBeCloseTo(0.5957, 4);
+    expect(median([3, 1, 2, 10])).toBe(2.5);
+    expect(interleavedSummary([])).toBeUndefined();
+  });
+
+  it("judges DPoP on the interleaved median instead of the single run when rounds ran", () => {
+    const single = report({ dpop: { generatorCeiling: load(990), isolateOnly: load(700), full: load(650) }, interleaved: rounds });
+    const dpop = verdicts(single).filter((v) => v.name.startsWith("DPoP ratio"));
+    expect(dpop).toEqual([
+      { name: "DPoP ratio d/b, cross-isolate replay check (median of 3 interleaved rounds)", measured: "0.40", target: "≥ 0.6", pass: false },
+    ]);
+    const markdown = formatMarkdown(single);
+    expect(markdown).toContain("## Interleaved rounds (3 × echo, Bearer, verify floor, DPoP");
+    expect(markdown).toContain("| (d) DPoP tools/call hello, isolate + Durable Object | 400 (0.40) | 200 (0.40) | 450 (0.45) | 0.40 | 500 |");
+    expect(markdown).toContain("≈ 0.60 of echo, the most any DPoP check with a fresh signature per request reaches on this machine; (d) reaches 0.40.");
+    expect(formatConsole(single)).toContain("Interleaved rounds (3 ×");
+  });
+
+  it("shows no section and keeps the single-run verdict without rounds (--rounds 0)", () => {
+    const single = report({ dpop: { generatorCeiling: load(990), isolateOnly: load(700), full: load(650) }, interleaved: [] });
+    expect(verdicts(single).find((v) => v.name.startsWith("DPoP ratio"))?.name).toBe("DPoP ratio d/b, cross-isolate replay check");
+    expect(formatMarkdown(single)).not.toContain("Interleaved");
   });
 });

@@ -83,5 +83,11 @@ describe.concurrent("messages that say what the user did", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--duration must be a positive integer, got "ten"');
     expect(bad.stdout).not.toContain("Built");
+    // 0 is a valid --rounds (no interleaved rounds), a negative count is not.
+    const negative = await run("scripts/bench.ts", ["--rounds=-1"]);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toContain('--rounds must be a whole number ≥ 0, got "-1"');
+    const zeroSeconds = await run("scripts/bench.ts", ["--round-seconds", "0"]);
+    expect(zeroSeconds.stderr).toContain('--round-seconds must be a positive integer, got "0"');
   });
 });

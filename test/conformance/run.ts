@@ -22,26 +22,11 @@ import { bundleWorker, REPO_ROOT } from "../../infra/worker-bundle.ts";
 import { startLocalIssuer } from "../../scripts/lib/local-issuer.ts";
 import { startLocalWorker } from "../../scripts/lib/local-worker.ts";
 import { checkServerModule } from "../../scripts/lib/server-module.ts";
+import { KNOWN_UNSUPPORTED } from "./known-unsupported.ts";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 const SUITE = resolve(REPO_ROOT, "node_modules/@modelcontextprotocol/conformance/dist/index.js");
 
-/**
- * Scenarios this stateless JSON server does not implement, and why. Under
- * 2025 revisions each needs the server to send its own requests or
- * notifications outside a request's response (sampling/elicitation requests,
- * resource update notifications); MCP 2026-07-28 replaced both
- * (input_required, subscriptions/listen) and the kit implements
- * input_required.
- */
-export const KNOWN_UNSUPPORTED: Readonly<Record<string, string>> = {
-  "tools-call-sampling": "server-initiated sampling/createMessage (2026-07-28: input_required)",
-  "tools-call-elicitation": "server-initiated elicitation/create (2026-07-28: input_required, implemented)",
-  "elicitation-sep1034-defaults": "server-initiated elicitation/create",
-  "elicitation-sep1330-enums": "server-initiated elicitation/create",
-  "resources-subscribe": "resources/subscribe needs a server-to-client stream (2026-07-28: subscriptions/listen)",
-  "resources-unsubscribe": "resources/unsubscribe, as above",
-};
 
 interface ScenarioOutcome {
   readonly name: string;
@@ -118,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
   const bundle = await bundleWorker({ entry, outfile: resolve(REPO_ROOT, "dist/conformance/index.js") });
   const issuer = await startLocalIssuer();
   const scenarios = await listScenarios();
+  // An unreadable list (a new suite version's output format) must not pass as "0/0".
+  if (scenarios.length === 0) throw new Error("the conformance suite listed no server scenarios (did its `list` output change?)");
   const upstream = { url: "", token: "" };
   // The front's origin is the worker's audience: the client calls it, and tokens name it.
   const front = await startFront(() => upstream);

@@ -23,7 +23,7 @@ import { bundleBenchWorker, DPOP_ISOLATE_ONLY_WORKER, DPOP_VERIFY_FLOOR_WORKER, 
 import { detectLoadGenerator, runLoad, type LoadGenerator, type LoadResult, type LoadTarget } from "./lib/bench-load.ts";
 import { formatConsole, formatMarkdown, type AuthenticatedRun, type InterleavedRound, type BenchReport, type DpopRuns, type FleetSample, type ProtocolLayerRuns } from "./lib/bench-report.ts";
 import { startLocalIssuer, type LocalIssuer } from "./lib/local-issuer.ts";
-import { startLocalWorker } from "./lib/local-worker.ts";
+import { startLocalWorker, type WorkerVars } from "./lib/local-worker.ts";
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -212,11 +212,16 @@ async function measureDpop(label: string, url: string, token: string, key: Bench
   return load;
 }
 
+/** The real worker's vars for DPoP runs: proofs are signed before each phase, so their window spans it. */
+function dpopWorkerVars(tenantIssuer: string): WorkerVars {
+  return { AUTHGENT_ISSUER: tenantIssuer, MCP_AUDIENCE: BENCH_AUDIENCE, RATE_LIMIT_PER_MINUTE: BENCH_RATE_LIMIT_PER_MINUTE, DPOP_PROOF_MAX_AGE: "600" };
+}
+
 async function dpopRuns(issuer: LocalIssuer, bearerRps: number, args: BenchArgs): Promise<DpopRuns> {
   const tenantId = "bench-dpop";
   const tenantIssuer = await issuer.createTenant({ id: tenantId });
   const key = await benchDpopKey();
-  const vars = { AUTHGENT_ISSUER: tenantIssuer, MCP_AUDIENCE: BENCH_AUDIENCE, RATE_LIMIT_PER_MINUTE: BENCH_RATE_LIMIT_PER_MINUTE, DPOP_PROOF_MAX_AGE: "600" };
+  const vars = dpopWorkerVars(tenantIssuer);
   if (args.durationSeconds > 500) throw new Error("--duration above 500 s would outlive the DPoP proofs signed before the run");
   const token = await issuer.mint(BENCH_AUDIENCE, { tenant: tenantId, claims: { sub: "bench-dpop-user", scope: SCOPES.read, cnf: { jkt: key.jkt } } });
   const echo = await startBenchWorker(ECHO_WORKER);
@@ -301,7 +306,7 @@ async function interleavedRuns(issuer: LocalIssuer, bearerRps: number, args: Ben
     const floor = await startBenchWorker(DPOP_VERIFY_FLOOR_WORKER);
     servers.push(floor);
     const worker = await startLocalWorker({
-      vars: { AUTHGENT_ISSUER: tenantIssuer, MCP_AUDIENCE: BENCH_AUDIENCE, RATE_LIMIT_PER_MINUTE: BENCH_RATE_LIMIT_PER_MINUTE, DPOP_PROOF_MAX_AGE: "600" },
+      vars: dpopWorkerVars(tenantIssuer),
       front: false,
     });
     servers.push(worker);
